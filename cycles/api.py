@@ -1,0 +1,121 @@
+"""REST API (a fixed contract: see the README). Same services as the forms."""
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from rest_framework import status as http
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from reviews import human_tasks, submissions
+from scoping import queries
+from scoping.models import ReportAttribute
+
+from . import access, services
+from . import workflow_types as t
+from .models import CycleReport
+from .serializers import AttributeSerializer, OwnerApprovalSerializer, TesterReviewSerializer
+
+
+class _Rule:
+    __slots__ = ("recommended_include", "is_primary_key")
+
+    def __init__(self, include, pk):
+        self.recommended_include, self.is_primary_key = include, pk
+
+
+class CycleReportView(APIView):
+    def cycle_report(self, request, cycle_id: int, report_id: int) -> CycleReport:
+        cr = get_object_or_404(
+            CycleReport.objects.select_related("cycle", "report", "tester", "report_owner"),
+            cycle_id=cycle_id,
+            report_id=report_id,
+        )
+        if not access.can_view(request.user, cr):
+            raise PermissionDenied("You are not assigned to this report.")
+        return cr
+
+
+class StartView(CycleReportView):
+    def post(self, request, cycle_id: int, report_id: int):
+        cr = self.cycle_report(request, cycle_id, report_id)
+        if not access.can_start(request.user, cr):
+            raise PermissionDenied("Only the tester or a test manager can start this report.")
+        try:
+            started = services.start_workflow(cr, actor=request.user)
+        except services.TemporalUnavailable:
+            return Response({"detail": "The workflow service is unreachable; try again."}, status=503)
+        return Response(
+            {"workflow_id": started.workflow_id, "run_id": started.run_id, "started": started.created},
+            status=http.HTTP_201_CREATED if started.created else http.HTTP_200_OK,
+        )
+
+
+class StatusView(CycleReportView):
+    def get(self, request, cycle_id: int, report_id: int):
+        return Response(services.status(self.cycle_report(request, cycle_id, report_id)))
+
+
+class AttributesView(CycleReportView):
+    def get(self, request, cycle_id: int, report_id: int):
+        cr = self.cycle_report(request, cycle_id, report_id)
+        recs = {r.attribute_id: r for r in queries.recommendations(cr)}
+        attributes = ReportAttribute.objects.filter(report_id=cr.report_id).order_by("line_number", "id")
+        return Response(AttributeSerializer(attributes, many=True, context={"recommendations": recs}).data)
+
+
+class SubmissionView(CycleReportView):
+    kind: str
+    serializer_class: type
+
+    def extra_checks(self, cr, serializer) -> dict:
+        return {}
+
+    def post(self, request, cycle_id: int, report_id: int):
+        cr = self.cycle_report(request, cycle_id, report_id)
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and not (0 < len(key.strip()) <= 200):
+            return Response({"detail": "Idempotency-Key must be 1 to 200 characters"}, status=400)
+        previous = submissions.previous_answer(request.user, key)
+        if previous is not None:  # a retry: the first answer, whatever happened since
+            return Response(previous.body, status=previous.status)
+        task = human_tasks.active_task(cr, self.kind)
+        if task is None:
+            return Response({"detail": f"This report is not awaiting a {self.kind.replace('_', ' ')}."}, status=409)
+        if human_tasks.acting_for(request.user, task) is None:
+            raise PermissionDenied(
+                f"This task is assigned to {task.assignee.get_username()}; only they or their delegate can act on it."
+            )
+        if not isinstance(request.data, dict):
+            return Response({"detail": "Expected a JSON object."}, status=400)
+        serializer = self.serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        errors = self.extra_checks(cr, serializer)
+        if errors:
+            return Response(errors, status=400)
+        answer = submissions.submit(cr, self.kind, request.user, serializer.payload(), key)
+        return Response(answer.body, status=answer.status)
+
+
+class TesterReviewView(SubmissionView):
+    kind = t.TESTER_REVIEW
+    serializer_class = TesterReviewSerializer
+
+    def extra_checks(self, cr, serializer) -> dict:
+        rules = {
+            a: _Rule(inc, pk)
+            for a, inc, pk in queries.recommendations(cr).values_list("attribute_id", "include", "attribute__is_primary_key")
+        }
+        errors = serializer.validate_against(rules)
+        return {"decisions": errors} if errors else {}
+
+
+class OwnerApprovalView(SubmissionView):
+    kind = t.REPORT_OWNER_APPROVAL
+    serializer_class = OwnerApprovalSerializer
+
+    def extra_checks(self, cr, serializer) -> dict:
+        current = queries.current_submission(cr)
+        if current is not None and current.submitted_by_id == self.request.user.pk:
+            raise PermissionDenied("You submitted this review; someone else must approve it.")
+        return {}

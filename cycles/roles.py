@@ -1,0 +1,21 @@
+"""Roles are Django groups, so that admins manage them in the admin."""
+TESTER = "tester"
+REPORT_OWNER = "report owner"
+TEST_MANAGER = "test manager"
+ADMIN = "admin"
+
+ALL = (TESTER, REPORT_OWNER, TEST_MANAGER, ADMIN)
+
+
+def has_role(user, role: str) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    return user.groups.filter(name=role).exists()
+
+
+def is_manager(user) -> bool:
+    return user.is_authenticated and (
+        user.is_superuser or user.groups.filter(name__in=[TEST_MANAGER, ADMIN]).exists()
+    )

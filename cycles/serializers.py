@@ -1,0 +1,81 @@
+from rest_framework import serializers
+
+from scoping import decision_rules
+from scoping.models import Recommendation, ReportAttribute
+
+MAX_DECISIONS = 5000
+
+
+class RecommendationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Recommendation
+        fields = ["include", "risk_score", "rationale", "source"]
+
+
+class AttributeSerializer(serializers.ModelSerializer):
+    recommendation = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReportAttribute
+        fields = [
+            "id",
+            "name",
+            "description",
+            "data_type",
+            "line_number",
+            "is_primary_key",
+            "is_cde",
+            "has_historical_issues",
+            "is_mandatory",
+            "recommendation",
+        ]
+
+    def get_recommendation(self, attribute):
+        rec = self.context["recommendations"].get(attribute.pk)
+        return RecommendationSerializer(rec).data if rec else None
+
+
+class DecisionSerializer(serializers.Serializer):
+    attribute_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    include = serializers.BooleanField()
+    rationale = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=decision_rules.MAX_RATIONALE, trim_whitespace=True
+    )
+
+
+class TesterReviewSerializer(serializers.Serializer):
+    decisions = serializers.ListField(child=DecisionSerializer(), allow_empty=False, max_length=MAX_DECISIONS)
+
+    def validate_against(self, rules) -> dict:
+        """Field errors keyed by attribute id, from the shared rules."""
+
+        class D:
+            def __init__(self, d):
+                self.attribute_id, self.include, self.rationale = d["attribute_id"], d["include"], d["rationale"]
+
+        errors: dict = {}
+        for attribute_id, message in decision_rules.problems(rules, [D(d) for d in self.validated_data["decisions"]]):
+            key = str(attribute_id) if attribute_id is not None else "non_field_errors"
+            errors.setdefault(key, []).append(message)
+        return errors
+
+    def payload(self) -> dict:
+        return {
+            "decisions": [
+                {"attribute_id": d["attribute_id"], "include": d["include"], "rationale": d["rationale"]}
+                for d in self.validated_data["decisions"]
+            ]
+        }
+
+
+class OwnerApprovalSerializer(serializers.Serializer):
+    approved = serializers.BooleanField()
+    comments = serializers.CharField(required=False, allow_blank=True, default="", max_length=10000)
+
+    def validate(self, data):
+        if not data["approved"] and not data["comments"].strip():
+            raise serializers.ValidationError({"comments": ["Comments are required when not approving."]})
+        return data
+
+    def payload(self) -> dict:
+        return {"approved": self.validated_data["approved"], "comments": self.validated_data["comments"].strip()}

@@ -1,0 +1,146 @@
+"""Pages about cycles and reports: lists, the report status page, start."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from reviews.models import AuditEvent, HumanTask
+from scoping import queries
+
+from . import access, roles, services
+from .models import CycleReport, TestCycle
+
+
+def home(request):
+    return redirect("reviews:inbox")
+
+
+def cycle_list(request):
+    visible = access.visible_cycle_reports(request.user, CycleReport.objects.all())
+    cycles = (
+        TestCycle.objects.filter(cycle_reports__in=visible)
+        .annotate(reports=Count("cycle_reports", distinct=True))
+        .distinct()
+        .order_by("-created_at")
+    )
+    return render(request, "cycles/cycle_list.html", {"cycles": cycles})
+
+
+def cycle_detail(request, cycle_id: int):
+    cycle = get_object_or_404(TestCycle.objects.select_related("test_manager"), pk=cycle_id)
+    reports = (
+        access.visible_cycle_reports(
+            request.user, CycleReport.objects.filter(cycle=cycle)
+        )
+        .select_related("report", "tester", "report_owner")
+        .annotate(
+            attributes=Count("report__attributes", distinct=True),
+            open_tasks=Count("tasks", filter=Q(tasks__state__in=HumanTask.ACTIVE_STATES), distinct=True),
+        )
+        .order_by("report__name")
+    )
+    if not reports and not roles.is_manager(request.user):
+        raise Http404("No such cycle")
+    return render(
+        request,
+        "cycles/cycle_detail.html",
+        {"cycle": cycle, "reports": reports, "is_manager": roles.is_manager(request.user)},
+    )
+
+
+def _cycle_report(request, cycle_id: int, report_id: int) -> CycleReport:
+    cr = get_object_or_404(
+        CycleReport.objects.select_related("cycle", "report", "tester", "report_owner", "cycle__test_manager"),
+        cycle_id=cycle_id,
+        report_id=report_id,
+    )
+    if not access.can_view(request.user, cr):
+        raise Http404("No such report")
+    return cr
+
+
+def report_status(request, cycle_id: int, report_id: int):
+    cr = _cycle_report(request, cycle_id, report_id)
+    status = services.status(cr)
+    timeline = AuditEvent.objects.filter(cycle_report=cr).select_related("actor", "on_behalf_of").order_by("at", "id")
+    return render(
+        request,
+        "cycles/report_status.html",
+        {
+            "cr": cr,
+            "status": status,
+            "timeline": timeline,
+            "history": queries.history(cr),
+            "can_start": access.can_start(request.user, cr) and not cr.workflow_run_id,
+            "active_task": HumanTask.objects.filter(cycle_report=cr, state__in=HumanTask.ACTIVE_STATES)
+            .select_related("assignee")
+            .first(),
+        },
+    )
+
+
+@require_POST
+def start(request, cycle_id: int, report_id: int):
+    cr = _cycle_report(request, cycle_id, report_id)
+    if not access.can_start(request.user, cr):
+        raise PermissionDenied("Only the tester or a test manager can start this report.")
+    try:
+        started = services.start_workflow(cr, actor=request.user)
+    except services.TemporalUnavailable:
+        messages.error(request, "The workflow service is unreachable; please try again in a moment.")
+    else:
+        messages.success(request, "Scoping started." if started.created else "The workflow was already running.")
+    return redirect("cycles:report_status", cr.cycle_id, cr.report_id)
+
+
+def audit_csv(request, cycle_id: int):
+    """The cycle's audit trail as CSV (test managers and admins)."""
+    import csv
+
+    from django.http import StreamingHttpResponse
+
+    if not roles.is_manager(request.user):
+        raise PermissionDenied("Only test managers and admins can download the audit trail.")
+    cycle = get_object_or_404(TestCycle, pk=cycle_id)
+    events = (
+        AuditEvent.objects.filter(cycle=cycle)
+        .select_related("cycle_report__report", "actor", "on_behalf_of")
+        .order_by("at", "id")
+    )
+
+    class Echo:
+        def write(self, value):
+            return value
+
+    writer = csv.writer(Echo())
+    header = ["at", "event", "report", "actor", "on_behalf_of", "workflow_id", "run_id", "payload_sha256", "detail"]
+
+    def rows():
+        yield writer.writerow(header)
+        for e in events.iterator(chunk_size=2000):
+            yield writer.writerow(
+                [
+                    e.at.isoformat(),
+                    e.event,
+                    e.cycle_report.report.name,
+                    e.actor.get_username() if e.actor else "",
+                    e.on_behalf_of.get_username() if e.on_behalf_of else "",
+                    e.workflow_id,
+                    e.run_id,
+                    e.payload_hash,
+                    _csv_safe(e.detail),
+                ]
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="cycle-{cycle.pk}-audit.csv"'
+    return response
+
+
+def _csv_safe(text: str) -> str:
+    # A cell starting with = + - @ is a formula in spreadsheets: neutralise it.
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

@@ -1,0 +1,69 @@
+"""Building the Temporal worker: the workflow, every activity, and a thread
+pool for the ORM-bound activities."""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import inspect
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from django.conf import settings
+from django.db import close_old_connections, connections
+from temporalio.client import Client
+from temporalio.worker import (
+    ActivityInboundInterceptor,
+    ExecuteActivityInput,
+    Interceptor,
+    Worker,
+)
+
+from reviews.activities import ACTIVITIES as REVIEW_ACTIVITIES
+from scoping.activities import ACTIVITIES as SCOPING_ACTIVITIES
+
+from .test_cycle_workflow import TestCycleWorkflow
+
+ACTIVITIES = [*SCOPING_ACTIVITIES, *REVIEW_ACTIVITIES]
+
+
+def _with_django_connections(fn):
+    """Activity threads are not requests: give each activity a healthy
+    connection and close it afterwards (or hand it back to the pool), as
+    Django does per request, so an idle worker holds no database session."""
+
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        close_old_connections()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            connections.close_all()
+
+    return run
+
+
+class _DjangoConnections(ActivityInboundInterceptor):
+    # Interceptors run on the event loop; the wrapped function runs in the
+    # activity's own thread, where its connection lives.
+    def execute_activity(self, input: ExecuteActivityInput) -> Any:
+        if not inspect.iscoroutinefunction(input.fn):
+            input = dataclasses.replace(input, fn=_with_django_connections(input.fn))
+        return self.next.execute_activity(input)
+
+
+class DjangoInterceptor(Interceptor):
+    def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
+        return _DjangoConnections(next)
+
+
+def build_worker(client: Client, task_queue: str | None = None, threads: int | None = None) -> Worker:
+    threads = threads or settings.TEMPORAL_WORKER_ACTIVITY_THREADS
+    return Worker(
+        client,
+        task_queue=task_queue or settings.TEMPORAL_TASK_QUEUE,
+        workflows=[TestCycleWorkflow],
+        activities=ACTIVITIES,
+        activity_executor=ThreadPoolExecutor(max_workers=threads, thread_name_prefix="activity"),
+        max_concurrent_activities=threads,
+        interceptors=[DjangoInterceptor()],
+    )

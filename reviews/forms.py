@@ -1,0 +1,137 @@
+"""The tester's review form and the report owner's approval form."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from django import forms
+
+from scoping import decision_rules
+
+
+@dataclass
+class Row:
+    """One attribute on the review form, with its recommendation."""
+
+    attribute: object
+    recommendation: object
+    include_field: forms.BoundField
+    rationale_field: forms.BoundField
+
+    @property
+    def errors(self):
+        return [*self.include_field.errors, *self.rationale_field.errors]
+
+
+@dataclass
+class _Decision:
+    attribute_id: int
+    include: bool
+    rationale: str
+
+
+@dataclass
+class _Rule:
+    recommended_include: bool
+    is_primary_key: bool
+
+
+class TesterReviewForm(forms.Form):
+    """A field pair per attribute: include (prefilled from the
+    recommendation; locked for primary keys) and a rationale."""
+
+    submission_token = forms.CharField(widget=forms.HiddenInput, max_length=200)
+    INCLUDE_CHOICES = [("1", "Include"), ("0", "Exclude")]
+
+    def __init__(self, *args, recommendations, previous=None, accept_all=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.recommendations = list(recommendations)
+        self.accept_all = accept_all
+        previous = previous or {}
+        self.fields["submission_token"].initial = uuid.uuid4().hex
+        for rec in self.recommendations:
+            attr = rec.attribute
+            prior = previous.get(attr.pk)
+            initial = prior.include if prior is not None else rec.include
+            self.fields[f"include_{attr.pk}"] = forms.TypedChoiceField(
+                choices=self.INCLUDE_CHOICES,
+                coerce=lambda v: v == "1",
+                widget=forms.RadioSelect,
+                initial="1" if (initial or attr.is_primary_key) else "0",
+                disabled=attr.is_primary_key,
+                label=attr.name,
+                required=not accept_all,
+            )
+            self.fields[f"rationale_{attr.pk}"] = forms.CharField(
+                required=False,
+                max_length=decision_rules.MAX_RATIONALE,
+                initial=prior.rationale if prior is not None else "",
+                widget=forms.Textarea(attrs={"rows": 1, "placeholder": "Rationale (required when overriding)"}),
+                label=f"Rationale for {attr.name}",
+            )
+
+    def rows(self) -> list[Row]:
+        return [
+            Row(rec.attribute, rec, self[f"include_{rec.attribute.pk}"], self[f"rationale_{rec.attribute.pk}"])
+            for rec in self.recommendations
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        decisions = self.decisions(cleaned)
+        rules = {r.attribute_id: _Rule(r.include, r.attribute.is_primary_key) for r in self.recommendations}
+        for attribute_id, message in decision_rules.problems(rules, decisions):
+            field = f"rationale_{attribute_id}" if "rationale" in message else f"include_{attribute_id}"
+            if attribute_id is None:
+                self.add_error(None, message)
+            else:
+                self.add_error(field, message)
+        return cleaned
+
+    def decisions(self, cleaned=None) -> list[_Decision]:
+        cleaned = cleaned if cleaned is not None else self.cleaned_data
+        out = []
+        for rec in self.recommendations:
+            attr = rec.attribute
+            if self.accept_all:
+                include, rationale = rec.include or attr.is_primary_key, ""
+            else:
+                include = True if attr.is_primary_key else cleaned.get(f"include_{attr.pk}")
+                rationale = cleaned.get(f"rationale_{attr.pk}", "")
+            out.append(_Decision(attr.pk, bool(include), (rationale or "").strip()))
+        return out
+
+    def payload(self) -> dict:
+        return {
+            "decisions": [
+                {"attribute_id": d.attribute_id, "include": d.include, "rationale": d.rationale}
+                for d in self.decisions()
+            ]
+        }
+
+
+class OwnerApprovalForm(forms.Form):
+    submission_token = forms.CharField(widget=forms.HiddenInput, max_length=200)
+    decision = forms.ChoiceField(
+        choices=[("approve", "Approve"), ("request_changes", "Send back for changes")],
+        widget=forms.RadioSelect,
+    )
+    comments = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}), max_length=10000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["submission_token"].initial = uuid.uuid4().hex
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == "request_changes" and not cleaned.get("comments", "").strip():
+            self.add_error("comments", "Comments are required when sending the review back.")
+        return cleaned
+
+    def payload(self) -> dict:
+        return {
+            "approved": self.cleaned_data["decision"] == "approve",
+            "comments": self.cleaned_data.get("comments", "").strip(),
+        }

@@ -1,0 +1,173 @@
+"""Human task rows: opened, reminded, escalated and closed by the workflow's
+activities; reassigned by managers. One place decides who may act on a task."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from cycles import roles
+
+from . import audit, notifications
+from .due_dates import due_at, parse_holidays
+from .models import AuditEvent, Delegation, HumanTask
+
+User = get_user_model()
+
+ROLE_FOR_KIND = {
+    HumanTask.Kind.TESTER_REVIEW: roles.TESTER,
+    HumanTask.Kind.REPORT_OWNER_APPROVAL: roles.REPORT_OWNER,
+}
+
+
+def durations(cycle) -> tuple[int, int]:
+    due = cycle.human_task_due_after or settings.HUMAN_TASK_DUE_AFTER
+    remind = cycle.human_task_remind_every or settings.HUMAN_TASK_REMIND_EVERY
+    return int(due), int(remind)
+
+
+def open_task(cycle_report, kind: str, round_no: int, default_assignee, workflow_id: str, run_id: str) -> HumanTask:
+    """Idempotent: a retried activity finds the task it opened before."""
+    existing = HumanTask.objects.filter(cycle_report=cycle_report, kind=kind, round=round_no).first()
+    if existing:
+        return existing
+    previous = (
+        HumanTask.objects.filter(cycle_report=cycle_report, kind=kind).order_by("-round").first()
+    )
+    # A new round goes to whoever held the previous one (it may have been reassigned).
+    assignee = previous.assignee if previous else default_assignee
+    due_seconds, _ = durations(cycle_report.cycle)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            task = HumanTask.objects.create(
+                kind=kind,
+                cycle_report=cycle_report,
+                round=round_no,
+                assignee=assignee,
+                original_assignee=assignee,
+                opened_at=now,
+                due_at=due_at(now, due_seconds, parse_holidays(settings.HUMAN_TASK_HOLIDAYS)),
+                workflow_id=workflow_id,
+            )
+            audit.record(
+                AuditEvent.Event.TASK_OPENED,
+                cycle_report,
+                on_behalf_of=assignee,
+                workflow_id=workflow_id,
+                run_id=run_id,
+                detail=f"{task.get_kind_display()} round {round_no} for {assignee.get_username()}, due {task.due_at:%Y-%m-%d %H:%M}",
+                dedupe_key=f"{workflow_id}:{run_id}:open:{kind}:{round_no}",
+            )
+            notifications.task_event("assigned", task, [assignee, *active_delegates(assignee)])
+    except IntegrityError:
+        # A concurrent attempt opened it: use that one.
+        return HumanTask.objects.get(cycle_report=cycle_report, kind=kind, round=round_no)
+    return task
+
+
+def complete_task(task: HumanTask, completed_by, on_behalf_of) -> None:
+    HumanTask.objects.filter(pk=task.pk, state__in=HumanTask.ACTIVE_STATES).update(
+        state=HumanTask.State.COMPLETED,
+        completed_at=timezone.now(),
+        completed_by=completed_by,
+        on_behalf_of=on_behalf_of,
+    )
+
+
+def remind(task_id: int, workflow_id: str, run_id: str) -> None:
+    with transaction.atomic():
+        task = HumanTask.objects.select_for_update().select_related("cycle_report__cycle", "cycle_report__report", "assignee").get(pk=task_id)
+        if not task.is_active:
+            return
+        task.reminders_sent += 1
+        task.save(update_fields=["reminders_sent"])
+        audit.record(
+            AuditEvent.Event.REMINDER,
+            task.cycle_report,
+            on_behalf_of=task.assignee,
+            workflow_id=workflow_id,
+            run_id=run_id,
+            detail=f"Reminder {task.reminders_sent} to {task.assignee.get_username()} for {task.get_kind_display()}",
+        )
+        notifications.task_event("reminder", task, [task.assignee, *active_delegates(task.assignee)])
+
+
+def escalate(task_id: int, workflow_id: str, run_id: str) -> None:
+    with transaction.atomic():
+        task = HumanTask.objects.select_for_update().select_related("cycle_report__cycle__test_manager", "cycle_report__report", "assignee").get(pk=task_id)
+        if task.state != HumanTask.State.OPEN:
+            return  # already escalated (a retried activity) or done
+        task.state = HumanTask.State.ESCALATED
+        task.escalated_at = timezone.now()
+        task.save(update_fields=["state", "escalated_at"])
+        manager = task.cycle_report.cycle.test_manager
+        audit.record(
+            AuditEvent.Event.ESCALATION,
+            task.cycle_report,
+            on_behalf_of=task.assignee,
+            workflow_id=workflow_id,
+            run_id=run_id,
+            detail=f"{task.get_kind_display()} overdue since {task.due_at:%Y-%m-%d %H:%M}; escalated to {manager.get_username()}",
+            dedupe_key=f"{workflow_id}:{run_id}:escalate:{task.pk}",
+        )
+        notifications.task_event(
+            "escalation",
+            task,
+            [manager, task.assignee],
+            note=f"The test manager {manager.get_username()} has been informed.",
+        )
+
+
+def active_delegations(now=None):
+    now = now or timezone.now()
+    return Delegation.objects.filter(starts_at__lte=now, ends_at__gt=now)
+
+
+def active_delegates(user) -> list:
+    return list(User.objects.filter(delegations_received__in=active_delegations().filter(delegator=user)).distinct())
+
+
+def delegators_of(user) -> list[int]:
+    return list(active_delegations().filter(delegate=user).values_list("delegator_id", flat=True))
+
+
+def acting_for(user, task: HumanTask):
+    """The user on whose behalf `user` may act on `task`, or None."""
+    if not user.is_authenticated or not task.is_active:
+        return None
+    if task.assignee_id == user.pk:
+        return task.assignee
+    if active_delegations().filter(delegator_id=task.assignee_id, delegate=user).exists():
+        return task.assignee
+    return None
+
+
+def open_tasks_for(user):
+    """The caller's active tasks and those of people who delegated to them."""
+    owners = [user.pk, *delegators_of(user)]
+    return (
+        HumanTask.objects.filter(state__in=HumanTask.ACTIVE_STATES, assignee_id__in=owners)
+        .select_related("cycle_report__cycle", "cycle_report__report", "assignee")
+        .order_by("due_at", "id")
+    )
+
+
+def active_task(cycle_report, kind: str) -> HumanTask | None:
+    return (
+        HumanTask.objects.filter(cycle_report=cycle_report, kind=kind, state__in=HumanTask.ACTIVE_STATES)
+        .select_related("assignee")
+        .first()
+    )
+
+
+def overdue_filter(now=None) -> Q:
+    return Q(state__in=HumanTask.ACTIVE_STATES, due_at__lt=now or timezone.now())
+
+
+def is_recent(moment, seconds: int = 60) -> bool:
+    return moment >= timezone.now() - timedelta(seconds=seconds)

@@ -1,0 +1,198 @@
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+
+class HumanTask(models.Model):
+    """A human step the workflow waits for. Opened and closed only by the
+    step's activities, so the row and the workflow agree."""
+
+    class Kind(models.TextChoices):
+        TESTER_REVIEW = "tester_review", "Tester review"
+        REPORT_OWNER_APPROVAL = "report_owner_approval", "Report-owner approval"
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        ESCALATED = "escalated", "Escalated"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    ACTIVE_STATES = (State.OPEN, State.ESCALATED)
+
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    cycle_report = models.ForeignKey(
+        "cycles.CycleReport", on_delete=models.PROTECT, related_name="tasks"
+    )
+    round = models.PositiveIntegerField(default=1)
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="tasks")
+    original_assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    opened_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    state = models.CharField(max_length=20, choices=State.choices, default=State.OPEN)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    reminders_sent = models.PositiveIntegerField(default=0)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    workflow_id = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [models.Index(fields=["assignee", "state"]), models.Index(fields=["state", "due_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle_report", "kind"],
+                condition=Q(state__in=["open", "escalated"]),
+                name="one_active_task_per_step",
+            ),
+            models.UniqueConstraint(
+                fields=["cycle_report", "kind", "round"], name="task_round_unique"
+            ),
+            models.CheckConstraint(condition=Q(due_at__gte=F("opened_at")), name="task_due_after_opened"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} of {self.cycle_report} (round {self.round})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in self.ACTIVE_STATES
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_active and self.due_at < timezone.now()
+
+
+class Delegation(models.Model):
+    """Standing delegation: between two dates, B acts on A's tasks (leave)."""
+
+    delegator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="delegations_given")
+    delegate = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="delegations_received")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    reason = models.CharField(max_length=500)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="delegation_ends_after_start"),
+            models.CheckConstraint(condition=~Q(delegator=F("delegate")), name="delegation_to_someone_else"),
+        ]
+
+    def __str__(self):
+        return f"{self.delegator} → {self.delegate}"
+
+
+class Reassignment(models.Model):
+    task = models.ForeignKey(HumanTask, on_delete=models.PROTECT, related_name="reassignments")
+    from_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    to_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=500)
+    reassigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reassigned_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["reassigned_at"]
+
+
+class AuditEvent(models.Model):
+    """Append-only: every state change and every refused attempt."""
+
+    class Event(models.TextChoices):
+        WORKFLOW_STARTED = "workflow_started", "Workflow started"
+        PHASE_STARTED = "phase_started", "Phase started"
+        RECOMMENDATIONS = "recommendations_generated", "Recommendations generated"
+        TASK_OPENED = "task_opened", "Task opened"
+        REMINDER = "reminder_sent", "Reminder sent"
+        ESCALATION = "escalated", "Escalated"
+        REASSIGNMENT = "reassigned", "Reassigned"
+        SUBMISSION_ACCEPTED = "submission_accepted", "Submission accepted"
+        SUBMISSION_REFUSED = "submission_refused", "Submission refused"
+        SUBMISSION_PENDING = "submission_pending", "Submission stored for delivery"
+        APPROVED = "approved", "Approved"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+        PHASE_COMPLETED = "phase_completed", "Phase completed"
+
+    cycle = models.ForeignKey("cycles.TestCycle", on_delete=models.PROTECT, related_name="audit_events")
+    cycle_report = models.ForeignKey(
+        "cycles.CycleReport", on_delete=models.PROTECT, related_name="audit_events"
+    )
+    event = models.CharField(max_length=40, choices=Event.choices)
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    workflow_id = models.CharField(max_length=200, blank=True)
+    run_id = models.CharField(max_length=100, blank=True)
+    payload_hash = models.CharField(max_length=64, blank=True)
+    detail = models.TextField(blank=True)
+    # Activities may be retried: the key makes a retried write a no-op.
+    dedupe_key = models.CharField(max_length=200, unique=True, null=True, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["cycle_report", "at"]), models.Index(fields=["cycle", "at"])]
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError("Audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("Audit events are append-only")
+
+
+class InboundSubmission(models.Model):
+    """Every human submission, stored before it is sent to the workflow:
+    the idempotency record and the outbox for when Temporal is down."""
+
+    class Kind(models.TextChoices):
+        TESTER_REVIEW = "tester_review", "Tester review"
+        REPORT_OWNER_APPROVAL = "report_owner_approval", "Report-owner approval"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending delivery"
+        ACCEPTED = "accepted", "Accepted"
+        REFUSED = "refused", "Refused"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    idempotency_key = models.CharField(max_length=200)
+    cycle_report = models.ForeignKey(
+        "cycles.CycleReport", on_delete=models.PROTECT, related_name="inbound_submissions"
+    )
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    on_behalf_of = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    payload = models.JSONField()
+    payload_hash = models.CharField(max_length=64)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response = models.JSONField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            # The key is scoped to the sender so that one user's key can never
+            # replay another user's answer.
+            models.UniqueConstraint(fields=["submitted_by", "idempotency_key"], name="idempotency_key_per_user"),
+        ]
+        indexes = [models.Index(fields=["state", "created_at"])]

@@ -1,0 +1,55 @@
+"""Who hears about what, by e-mail, sent by Celery after the commit."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import reverse
+
+from .tasks import send_notification_email
+
+SUBJECTS = {
+    "assigned": "[RegTest] New task: {task}",
+    "reminder": "[RegTest] Reminder: {task} is due {due}",
+    "escalation": "[RegTest] Escalation: {task} is overdue",
+    "changes_requested": "[RegTest] Changes requested: {report}",
+    "approved": "[RegTest] Approved: {report}",
+    "reassigned": "[RegTest] Task reassigned to you: {task}",
+}
+
+
+def task_url(task) -> str:
+    name = "reviews:tester_review" if task.kind == "tester_review" else "reviews:owner_approval"
+    path = reverse(name, args=[task.cycle_report.cycle_id, task.cycle_report.report_id])
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def status_url(cycle_report) -> str:
+    path = reverse("cycles:report_status", args=[cycle_report.cycle_id, cycle_report.report_id])
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _send(users, subject: str, body: str) -> None:
+    to = sorted({u.email for u in users if u is not None and u.email})
+    if to:
+        send_notification_email.delay_on_commit(to, subject, body)
+
+
+def task_event(event: str, task, recipients, note: str = "") -> None:
+    subject = SUBJECTS[event].format(task=task, due=task.due_at.strftime("%Y-%m-%d %H:%M UTC"), report=task.cycle_report)
+    lines = [
+        f"{task.get_kind_display()} of {task.cycle_report.report} in cycle {task.cycle_report.cycle}.",
+        f"Assigned to: {task.assignee.get_username()}",
+        f"Due: {task.due_at.strftime('%Y-%m-%d %H:%M UTC')}",
+    ]
+    if note:
+        lines += ["", note]
+    lines += ["", f"Open the form: {task_url(task)}"]
+    _send(recipients, subject, "\n".join(lines))
+
+
+def report_event(event: str, cycle_report, recipients, note: str = "") -> None:
+    subject = SUBJECTS[event].format(report=cycle_report, task="", due="")
+    body = f"{cycle_report.report} in cycle {cycle_report.cycle}.\n"
+    if note:
+        body += f"\n{note}\n"
+    body += f"\nSee the report: {status_url(cycle_report)}"
+    _send(recipients, subject, body)

@@ -1,0 +1,172 @@
+"""Pages of the human side: inbox, manager's task list, review and approval
+forms. Views authorize, validate and hand over to reviews.submissions."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Case, IntegerField, Value, When
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from cycles import roles
+from cycles.models import CycleReport, TestCycle
+from cycles import workflow_types as t
+from scoping import queries
+
+from . import human_tasks, submissions
+from .forms import OwnerApprovalForm, TesterReviewForm
+from .models import HumanTask
+
+
+def _cycle_report(cycle_id: int, report_id: int) -> CycleReport:
+    return get_object_or_404(
+        CycleReport.objects.select_related("cycle", "report", "tester", "report_owner"),
+        cycle_id=cycle_id,
+        report_id=report_id,
+    )
+
+
+def _with_overdue_first(qs):
+    now = timezone.now()
+    return qs.annotate(
+        overdue=Case(When(due_at__lt=now, then=Value(1)), default=Value(0), output_field=IntegerField())
+    ).order_by("-overdue", "due_at", "id")
+
+
+def inbox(request):
+    tasks = _with_overdue_first(human_tasks.open_tasks_for(request.user))
+    return render(request, "reviews/inbox.html", {"tasks": tasks, "now": timezone.now()})
+
+
+def manager_tasks(request):
+    if not roles.is_manager(request.user):
+        raise PermissionDenied("Only test managers and admins see every task.")
+    cycles = TestCycle.objects.all()
+    qs = HumanTask.objects.filter(state__in=HumanTask.ACTIVE_STATES).select_related(
+        "cycle_report__cycle", "cycle_report__report", "assignee"
+    )
+    f = request.GET
+    if f.get("cycle", "").isdigit():
+        qs = qs.filter(cycle_report__cycle_id=int(f["cycle"]))
+    if f.get("kind") in HumanTask.Kind.values:
+        qs = qs.filter(kind=f["kind"])
+    if f.get("assignee"):
+        qs = qs.filter(assignee__username=f["assignee"])
+    if f.get("overdue") == "1":
+        qs = qs.filter(due_at__lt=timezone.now())
+    return render(
+        request,
+        "reviews/manager_tasks.html",
+        {"tasks": _with_overdue_first(qs), "cycles": cycles, "kinds": HumanTask.Kind.choices, "filters": f},
+    )
+
+
+def _acting_task(request, cr: CycleReport, kind: str) -> tuple[HumanTask | None, object]:
+    task = human_tasks.active_task(cr, kind)
+    on_behalf_of = human_tasks.acting_for(request.user, task) if task else None
+    return task, on_behalf_of
+
+
+def _after_submit(request, cr: CycleReport, answer: submissions.Answer, what: str):
+    if answer.status == 202:
+        messages.warning(request, f"Your {what} is saved and will be applied as soon as the workflow service is back.")
+    else:
+        messages.success(request, f"Your {what} was accepted (version {answer.body.get('version')}).")
+    return redirect("cycles:report_status", cr.cycle_id, cr.report_id)
+
+
+@require_http_methods(["GET", "POST"])
+def tester_review(request, cycle_id: int, report_id: int):
+    cr = _cycle_report(cycle_id, report_id)
+    task, on_behalf_of = _acting_task(request, cr, t.TESTER_REVIEW)
+    if task is None:
+        if request.method == "POST":
+            messages.error(request, "This report is not awaiting a tester review.")
+        return redirect("cycles:report_status", cr.cycle_id, cr.report_id) if _visible(request, cr) else _deny()
+    if on_behalf_of is None:
+        raise PermissionDenied("Only the assigned tester or their delegate can review this report.")
+    recs = list(queries.recommendations(cr))
+    current = queries.current_submission(cr)
+    previous = queries.decisions_by_attribute(current)
+    accept_all = "accept_all" in request.POST
+    form = TesterReviewForm(
+        request.POST or None, recommendations=recs, previous=previous, accept_all=accept_all
+    )
+    error = None
+    if request.method == "POST" and form.is_valid():
+        answer = submissions.submit(cr, t.TESTER_REVIEW, request.user, form.payload(), form.cleaned_data["submission_token"])
+        if answer.ok:
+            return _after_submit(request, cr, answer, "review")
+        error = answer.body.get("detail")
+        form.add_error(None, error)
+    last_decision = getattr(current, "owner_decision", None) if current else None
+    return render(
+        request,
+        "reviews/tester_review.html",
+        {
+            "cr": cr,
+            "task": task,
+            "form": form,
+            "rows": form.rows(),
+            "on_behalf_of": on_behalf_of,
+            "owner_feedback": last_decision,
+            "previous_version": current,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def owner_approval(request, cycle_id: int, report_id: int):
+    cr = _cycle_report(cycle_id, report_id)
+    task, on_behalf_of = _acting_task(request, cr, t.REPORT_OWNER_APPROVAL)
+    if task is None:
+        if request.method == "POST":
+            messages.error(request, "This report is not awaiting the report owner's approval.")
+        return redirect("cycles:report_status", cr.cycle_id, cr.report_id) if _visible(request, cr) else _deny()
+    if on_behalf_of is None:
+        raise PermissionDenied("Only the report owner or their delegate can approve this report.")
+    current = queries.current_submission(cr)
+    if current is not None and request.user.pk == current.submitted_by_id:
+        raise PermissionDenied("You submitted this review; someone else must approve it.")
+    decisions = queries.decisions_by_attribute(current)
+    recs = list(queries.recommendations(cr))
+    rows = [(rec, decisions.get(rec.attribute_id)) for rec in recs]
+    form = OwnerApprovalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        answer = submissions.submit(
+            cr, t.REPORT_OWNER_APPROVAL, request.user, form.payload(), form.cleaned_data["submission_token"]
+        )
+        if answer.ok:
+            return _after_submit(request, cr, answer, "decision")
+        form.add_error(None, answer.body.get("detail"))
+    included = sum(1 for _, d in rows if d and d.include)
+    overrides = [(rec, d) for rec, d in rows if d and d.overrides_recommendation]
+    return render(
+        request,
+        "reviews/owner_approval.html",
+        {
+            "cr": cr,
+            "task": task,
+            "form": form,
+            "rows": rows,
+            "submission": current,
+            "included": included,
+            "excluded": len(rows) - included,
+            "overrides": overrides,
+            "on_behalf_of": on_behalf_of,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _visible(request, cr) -> bool:
+    from cycles.access import can_view
+
+    return can_view(request.user, cr)
+
+
+def _deny():
+    raise Http404("No such report")

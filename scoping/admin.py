@@ -1,0 +1,53 @@
+from django.contrib import admin
+
+from .models import OwnerDecision, Recommendation, ReportAttribute, ScopingDecision, ScopingSubmission
+
+
+@admin.register(ReportAttribute)
+class ReportAttributeAdmin(admin.ModelAdmin):
+    list_display = ["name", "report", "data_type", "is_primary_key", "is_cde", "has_historical_issues", "is_mandatory"]
+    list_filter = ["report", "is_primary_key", "is_cde"]
+    search_fields = ["name"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Decisions are immutable history: visible, never edited here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Recommendation)
+class RecommendationAdmin(ReadOnlyAdmin):
+    list_display = ["attribute", "cycle_report", "include", "risk_score", "source"]
+    list_select_related = ["attribute", "cycle_report__report", "cycle_report__cycle"]
+
+
+class DecisionInline(admin.TabularInline):
+    model = ScopingDecision
+    extra = 0
+    can_delete = False
+    readonly_fields = ["attribute", "include", "rationale", "overrides_recommendation"]
+    fields = readonly_fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ScopingSubmission)
+class ScopingSubmissionAdmin(ReadOnlyAdmin):
+    list_display = ["cycle_report", "version", "submitted_by", "on_behalf_of", "submitted_at", "overrides", "superseded_at"]
+    list_select_related = ["cycle_report__report", "cycle_report__cycle", "submitted_by", "on_behalf_of"]
+    inlines = [DecisionInline]
+
+
+@admin.register(OwnerDecision)
+class OwnerDecisionAdmin(ReadOnlyAdmin):
+    list_display = ["cycle_report", "version", "outcome", "decided_by", "decided_at"]
+    list_select_related = ["cycle_report__report", "cycle_report__cycle", "decided_by"]

@@ -1,0 +1,39 @@
+"""The rules a tester's decisions must follow, in plain Python so that the
+workflow's validator and the Django forms and serializers share one copy."""
+from __future__ import annotations
+
+from typing import Iterable, Mapping, Optional, Protocol
+
+MAX_RATIONALE = 4000
+
+
+class Rule(Protocol):
+    recommended_include: bool
+    is_primary_key: bool
+
+
+def problems(rules: Mapping[int, Rule], decisions: Iterable) -> list[tuple[Optional[int], str]]:
+    """(attribute_id or None, message) for every broken rule.
+
+    `decisions` are objects with attribute_id, include and rationale."""
+    found: list[tuple[Optional[int], str]] = []
+    seen: set[int] = set()
+    for d in decisions:
+        rule = rules.get(d.attribute_id)
+        if rule is None:
+            found.append((None, f"attribute {d.attribute_id} is not an attribute of this report"))
+            continue
+        if d.attribute_id in seen:
+            found.append((d.attribute_id, "decided more than once"))
+        seen.add(d.attribute_id)
+        if rule.is_primary_key and not d.include:
+            found.append((d.attribute_id, "a primary-key attribute is always in scope"))
+        if d.include != rule.recommended_include and not (d.rationale or "").strip():
+            found.append((d.attribute_id, "a rationale is required when overriding the recommendation"))
+        if len(d.rationale or "") > MAX_RATIONALE:
+            found.append((d.attribute_id, f"the rationale is longer than {MAX_RATIONALE} characters"))
+    missing = sorted(set(rules) - seen)
+    if missing:
+        shown = ", ".join(str(m) for m in missing[:20]) + (" …" if len(missing) > 20 else "")
+        found.append((None, f"a decision is required for every attribute; missing: {shown}"))
+    return found

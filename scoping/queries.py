@@ -1,0 +1,34 @@
+"""Reads for pages and the API, each in a constant number of queries."""
+from __future__ import annotations
+
+from .models import Recommendation, ScopingDecision, ScopingSubmission
+
+
+def recommendations(cycle_report):
+    return (
+        Recommendation.objects.filter(cycle_report=cycle_report)
+        .select_related("attribute")
+        .order_by("attribute__line_number", "attribute_id")
+    )
+
+
+def current_submission(cycle_report):
+    return (
+        ScopingSubmission.objects.filter(cycle_report=cycle_report, superseded_at__isnull=True)
+        .select_related("submitted_by", "on_behalf_of")
+        .first()
+    )
+
+
+def decisions_by_attribute(submission) -> dict:
+    if submission is None:
+        return {}
+    return {d.attribute_id: d for d in ScopingDecision.objects.filter(submission=submission)}
+
+
+def history(cycle_report):
+    return (
+        ScopingSubmission.objects.filter(cycle_report=cycle_report)
+        .select_related("submitted_by", "on_behalf_of", "owner_decision__decided_by", "owner_decision__on_behalf_of")
+        .order_by("-version")
+    )
