@@ -60,3 +60,6 @@ def _fast_local_settings(settings):
 
     app.conf.task_always_eager = True
     yield
+
+
+from .celery_harness import celery_redis_worker  # noqa: E402,F401  (fixture)
