@@ -131,6 +131,8 @@ HUMAN_TASK_DUE_AFTER = env.int("HUMAN_TASK_DUE_AFTER", default=3 * 86400)
 HUMAN_TASK_REMIND_EVERY = env.int("HUMAN_TASK_REMIND_EVERY", default=86400)
 HUMAN_TASK_HOLIDAYS = env.list("HUMAN_TASK_HOLIDAYS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Where seed_demo keeps the demo users' random passwords (outside the repo's history).
+DEMO_LOGINS_FILE = env.str("DEMO_LOGINS_FILE", default=str(LOCAL_DIR / "demo-logins.json"))
 
 # --- Celery ------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")

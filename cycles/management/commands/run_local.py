@@ -89,7 +89,7 @@ class Command(BaseCommand):
             self._stop(procs)
 
     def _print_logins(self, local: Path):
-        path = local / "demo-logins.json"
+        path = Path(settings.DEMO_LOGINS_FILE)
         if path.exists():
             import json
 

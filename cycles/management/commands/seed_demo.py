@@ -25,7 +25,6 @@ DEMO_USERS = {
     "manager": (roles.TEST_MANAGER, "Mona", True, False),
     "admin": (roles.ADMIN, "Ada", True, True),
 }
-PASSWORDS_FILE = Path(settings.BASE_DIR) / ".local" / "demo-logins.json"
 
 
 class Command(BaseCommand):
@@ -63,17 +62,18 @@ class Command(BaseCommand):
         """Random per machine, kept in .local/ so they survive restarts; never
         in the repository."""
         stored = {}
-        if PASSWORDS_FILE.exists():
-            stored = json.loads(PASSWORDS_FILE.read_text())
+        path = Path(settings.DEMO_LOGINS_FILE)
+        if path.exists():
+            stored = json.loads(path.read_text())
         changed = False
         for name in DEMO_USERS:
             if name not in stored:
                 stored[name] = f"{name}-{secrets.token_urlsafe(6)}"
                 changed = True
         if changed:
-            PASSWORDS_FILE.parent.mkdir(parents=True, exist_ok=True)
-            PASSWORDS_FILE.write_text(json.dumps(stored, indent=2))
-            PASSWORDS_FILE.chmod(0o600)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(stored, indent=2))
+            path.chmod(0o600)
         return stored
 
     def _users(self, passwords) -> dict:
