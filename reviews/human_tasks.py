@@ -2,12 +2,9 @@
 activities; reassigned by managers. One place decides who may act on a task."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from cycles import roles
@@ -163,11 +160,3 @@ def active_task(cycle_report, kind: str) -> HumanTask | None:
         .select_related("assignee")
         .first()
     )
-
-
-def overdue_filter(now=None) -> Q:
-    return Q(state__in=HumanTask.ACTIVE_STATES, due_at__lt=now or timezone.now())
-
-
-def is_recent(moment, seconds: int = 60) -> bool:
-    return moment >= timezone.now() - timedelta(seconds=seconds)

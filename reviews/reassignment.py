@@ -85,4 +85,4 @@ def _tell_workflow(task: HumanTask, to_user, by, reason: str) -> None:
         temporal_client.call(go)
     except (RPCError, RuntimeError, TimeoutError, OSError) as exc:
         # Rolls the database change back: both change, or neither.
-        raise ReassignRefused(f"The workflow could not be told ({exc}); nothing was changed. Try again.", 503)
+        raise ReassignRefused(f"The workflow could not be told ({exc}); nothing was changed. Try again.", 503) from exc

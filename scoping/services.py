@@ -66,7 +66,7 @@ def _user(username: str):
     try:
         return User.objects.get(username=username)
     except User.DoesNotExist:
-        raise Refused(f"unknown user {username!r}")
+        raise Refused(f"unknown user {username!r}") from None
 
 
 def record_tester_review(cycle_report: CycleReport, task: HumanTask, submission, workflow_id: str, run_id: str) -> ReviewSaved:

@@ -24,7 +24,7 @@ class Command(BaseCommand):
             try:
                 asyncio.run(self._check(options["connect_timeout"]))
             except Exception as exc:  # any failure to reach Temporal
-                raise CommandError(f"Temporal at {settings.TEMPORAL_ADDRESS} is not reachable: {exc}")
+                raise CommandError(f"Temporal at {settings.TEMPORAL_ADDRESS} is not reachable: {exc}") from exc
             self.stdout.write(f"Temporal at {settings.TEMPORAL_ADDRESS} is reachable")
             return
         asyncio.run(self._run())
