@@ -63,3 +63,4 @@ def _fast_local_settings(settings):
 
 
 from .celery_harness import celery_redis_worker  # noqa: E402,F401  (fixture)
+from .browser_harness import browser_page  # noqa: E402,F401  (fixture)
