@@ -121,6 +121,7 @@ def test_403_from_the_workflow_after_a_reassignment_the_database_missed(awaiting
     wait_until(lambda: helpers.query(temporal, cr)["assignee"] == cr.tester.username, message="reassigned back")
     r = api(cr.tester).post(url(cr, "tester-review"), review_payload(cr), format="json")
     assert r.status_code == 200, r.content
+    helpers.wait_for_awaiting(temporal, cr, t.REPORT_OWNER_APPROVAL)  # nothing in flight at teardown
 
 
 def test_400_from_the_workflow_for_content_it_cannot_accept(awaiting_review, temporal):
@@ -136,6 +137,7 @@ def test_400_from_the_workflow_for_content_it_cannot_accept(awaiting_review, tem
     Recommendation.objects.filter(attribute=late).delete()
     r = api(cr.tester).post(url(cr, "tester-review"), decisions(cr), format="json")
     assert r.status_code == 200, r.content
+    helpers.wait_for_awaiting(temporal, cr, t.REPORT_OWNER_APPROVAL)  # nothing in flight at teardown
 
 
 def test_signals_are_validated_recorded_when_refused_and_applied_once(awaiting_review, temporal):

@@ -87,6 +87,7 @@ def test_double_click_same_key_at_once_one_effect_same_answer(awaiting_review, t
     assert [a.status_code for a in answers] == [200, 200], [a.content for a in answers]
     assert answers[0].json() == answers[1].json()
     assert ScopingSubmission.objects.count() == 1 and InboundSubmission.objects.count() == 1
+    helpers.wait_for_awaiting(temporal, cr, t.REPORT_OWNER_APPROVAL)  # nothing in flight at teardown
 
 
 def test_a_review_is_written_in_one_transaction(transactional_db):

@@ -154,6 +154,7 @@ def test_html_forms_never_500_never_write(awaiting_review, temporal):
     ok = tester.post(review, helpers.review_form_data(cr, token="finally"))
     assert ok.status_code == 302
     assert ScopingSubmission.objects.count() == 1
+    helpers.wait_for_awaiting(temporal, cr, t.REPORT_OWNER_APPROVAL)  # nothing in flight at teardown
 
 
 @pytest.mark.temporal
@@ -169,6 +170,7 @@ def test_start_and_token_endpoints_never_500(temporal):
         _clear(APIClient().post("/api/auth/token/", creds, format="json"), {400})
 
     post()
+    helpers.wait_for_awaiting(temporal, cr, t.TESTER_REVIEW)  # nothing in flight at teardown
 
 
 @HYPOTHESIS

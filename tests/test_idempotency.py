@@ -29,6 +29,7 @@ def test_api_same_key_twice_same_answer_one_effect(awaiting_review, temporal):
     # The same key with whitespace around it is the same key.
     third = c.post(url(cr, "tester-review"), review_payload(cr), format="json", HTTP_IDEMPOTENCY_KEY=" k-1 ")
     assert third.json() == first.json()
+    helpers.wait_for_awaiting(temporal, cr, t.REPORT_OWNER_APPROVAL)  # nothing in flight at teardown
 
 
 def test_api_key_reused_for_a_different_submission_is_409(awaiting_review, temporal):
@@ -49,10 +50,12 @@ def test_api_key_reused_for_a_different_submission_is_409(awaiting_review, tempo
     # A fresh key works there.
     ok = c.post(url(other, "tester-review"), decisions(other), format="json", HTTP_IDEMPOTENCY_KEY="k-3")
     assert ok.status_code == 200
+    helpers.wait_for_awaiting(temporal, other, t.REPORT_OWNER_APPROVAL)
     # The service itself (used by the forms) answers the same way.
     from reviews import submissions
 
     assert submissions.submit(cr, t.TESTER_REVIEW, cr.tester, review_payload(cr), "k-2").status == 409
+    helpers.wait_for_awaiting(temporal, cr, t.REPORT_OWNER_APPROVAL)  # nothing in flight at teardown
 
 
 def test_keys_are_per_user(awaiting_review, temporal):
@@ -63,6 +66,7 @@ def test_keys_are_per_user(awaiting_review, temporal):
     r = api(cr.report_owner).post(url(cr, "report-owner-approval"), {"approved": True}, format="json", HTTP_IDEMPOTENCY_KEY="shared")
     assert r.status_code == 200 and r.json()["accepted"] is True
     assert InboundSubmission.objects.count() == 2
+    helpers.result(temporal, cr)  # nothing in flight at teardown
 
 
 def test_form_double_submit_one_effect_same_answer(awaiting_review, temporal):
@@ -88,6 +92,7 @@ def test_form_double_submit_one_effect_same_answer(awaiting_review, temporal):
     assert "already submitted" in [str(m) for m in edited.context["messages"]][0]
     assert InboundSubmission.objects.filter(kind=t.REPORT_OWNER_APPROVAL).count() == 1
     assert helpers.wait_for_task(cr, t.TESTER_REVIEW, round_no=2)
+    helpers.wait_for_awaiting(temporal, cr, t.TESTER_REVIEW)  # nothing in flight at teardown
 
 
 def test_a_refused_form_gets_a_fresh_token(awaiting_review, temporal):
@@ -111,3 +116,4 @@ def test_a_refused_form_gets_a_fresh_token(awaiting_review, temporal):
     ok = tester.post(path, helpers.review_form_data(cr, token=token))
     assert ok.status_code == 302
     assert ScopingSubmission.objects.count() == 1
+    helpers.wait_for_awaiting(temporal, cr, t.REPORT_OWNER_APPROVAL)  # nothing in flight at teardown
