@@ -39,6 +39,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Oversized bodies get a 413 with a message before any view (DRF's JSON
+    # parser does not enforce DATA_UPLOAD_MAX_MEMORY_SIZE by itself).
+    "cycles.request_limits.RequestBodyLimitMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -105,6 +108,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "EXCEPTION_HANDLER": "cycles.api_errors.exception_handler",
+    # JSON that nests too deeply is a 400, not a RecursionError (a 500).
+    "DEFAULT_PARSER_CLASSES": [
+        "cycles.request_limits.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 
 # Largest request body Django accepts. A review of a few thousand attributes

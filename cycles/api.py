@@ -74,10 +74,15 @@ class SubmissionView(CycleReportView):
     def post(self, request, cycle_id: int, report_id: int):
         cr = self.cycle_report(request, cycle_id, report_id)
         key = request.headers.get("Idempotency-Key")
-        if key is not None and not (0 < len(key.strip()) <= 200):
-            return Response({"detail": "Idempotency-Key must be 1 to 200 characters"}, status=400)
-        previous = submissions.previous_answer(request.user, key)
-        if previous is not None:  # a retry: the first answer, whatever happened since
+        problem = submissions.key_problem(key)
+        if problem:
+            return Response({"detail": problem}, status=400)
+        if submissions.has_previous(request.user, key):
+            # A retry: the first answer, whatever happened since; but a key
+            # reused for another payload or report is a 409, never a false "accepted".
+            serializer = self.serializer_class(data=request.data if isinstance(request.data, dict) else {})
+            payload = serializer.payload() if serializer.is_valid() else request.data
+            previous = submissions.previous_answer(request.user, key, cr, self.kind, payload)
             return Response(previous.body, status=previous.status)
         task = human_tasks.active_task(cr, self.kind)
         if task is None:

@@ -113,10 +113,18 @@ class TestCycleWorkflow:
             round_no += 1
         await workflow.execute_activity("complete_scoping_phase_activity", phase, **DB_ACTIVITY)
         self._progress[t.SCOPING] = t.COMPLETED
+        await self._after_phase_completed(phase)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return t.ScopingOutcome(
             cycle_report_id=inp.cycle_report_id, versions=self._versions, approved_version=approved_version
         )
+
+    async def _after_phase_completed(self, phase: t.PhaseRequest) -> None:
+        # Added while runs were already waiting for people: runs that passed
+        # this point before the change have no marker in their history and
+        # replay without the activity. Lifecycle: docs/workflow-changes.md.
+        if workflow.patched(t.PATCH_NOTIFY_PHASE_COMPLETED):
+            await workflow.execute_activity("notify_phase_completed_activity", phase, **DB_ACTIVITY)
 
     async def _human_step(
         self, kind: str, activity: str, request: Callable[[Any], Any], round_no: int

@@ -1,4 +1,5 @@
 from django.urls import path
+from cycles import url_converters  # noqa: F401  (registers <id:...>)
 
 from . import views
 
@@ -6,8 +7,8 @@ app_name = "cycles"
 
 urlpatterns = [
     path("", views.cycle_list, name="list"),
-    path("<int:cycle_id>/", views.cycle_detail, name="detail"),
-    path("<int:cycle_id>/audit.csv", views.audit_csv, name="audit_csv"),
-    path("<int:cycle_id>/reports/<int:report_id>/", views.report_status, name="report_status"),
-    path("<int:cycle_id>/reports/<int:report_id>/start", views.start, name="start"),
+    path("<id:cycle_id>/", views.cycle_detail, name="detail"),
+    path("<id:cycle_id>/audit.csv", views.audit_csv, name="audit_csv"),
+    path("<id:cycle_id>/reports/<id:report_id>/", views.report_status, name="report_status"),
+    path("<id:cycle_id>/reports/<id:report_id>/start", views.start, name="start"),
 ]

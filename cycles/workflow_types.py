@@ -31,6 +31,12 @@ SA_AWAITING_ASSIGNEE = "AwaitingAssignee"
 SA_AWAITING_SINCE = "AwaitingSince"
 
 
+# workflow.patched ids: one per change to the workflow's command sequence,
+# kept until no run older than the change can be replayed (see
+# docs/workflow-changes.md).
+PATCH_NOTIFY_PHASE_COMPLETED = "notify-manager-on-phase-completed"
+
+
 def workflow_id_for(cycle_id: int, report_id: int) -> str:
     return f"test-cycle-{cycle_id}-report-{report_id}"
 

@@ -13,6 +13,7 @@ SUBJECTS = {
     "changes_requested": "[RegTest] Changes requested: {report}",
     "approved": "[RegTest] Approved: {report}",
     "reassigned": "[RegTest] Task reassigned to you: {task}",
+    "phase_completed": "[RegTest] Scoping completed: {report}",
 }
 
 

@@ -8,9 +8,11 @@ Celery, exactly once (the Update id is the submission's id)."""
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from temporalio.client import WorkflowUpdateFailedError
@@ -37,6 +39,7 @@ STATUS_FOR_ERROR = {
     t.ERR_SEPARATION_OF_DUTIES: 403,
     t.ERR_INVALID: 400,
 }
+KEY_REUSED = "idempotency_key_reused"
 # Temporal answers that mean "try again later", not "no".
 TRANSIENT = {RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED, RPCStatusCode.UNKNOWN, RPCStatusCode.INTERNAL, RPCStatusCode.RESOURCE_EXHAUSTED}
 
@@ -65,10 +68,34 @@ def _message(inbound: InboundSubmission):
     return t.OwnerApprovalSubmission(**common, approved=payload["approved"], comments=payload["comments"])
 
 
+def clean_key(key: str | None) -> str:
+    """The key as stored; "" when none was given."""
+    return (key or "").strip()[:200]
+
+
+def key_problem(key: str | None) -> str | None:
+    """Why an Idempotency-Key header cannot be used, or None."""
+    if key is None:
+        return None
+    stripped = key.strip()
+    if not 0 < len(stripped) <= 200:
+        return "Idempotency-Key must be 1 to 200 characters"
+    if not stripped.isprintable():
+        # NUL and other control characters: PostgreSQL cannot even store NUL.
+        return "Idempotency-Key must contain printable characters only"
+    return None
+
+
+def _digest(cycle_report, kind: str, payload) -> str:
+    if not isinstance(payload, dict):
+        payload = {"unparsed": payload}
+    return audit.payload_hash({"kind": kind, "cycle_report": cycle_report.pk, **payload})
+
+
 def submit(cycle_report: CycleReport, kind: str, user, payload: dict, idempotency_key: str | None) -> Answer:
     """Authorize, store, deliver. `payload` is already validated in shape."""
-    key = (idempotency_key or "").strip()[:200] or str(uuid.uuid4())
-    digest = audit.payload_hash({"kind": kind, "cycle_report": cycle_report.pk, **payload})
+    key = clean_key(idempotency_key) or str(uuid.uuid4())
+    digest = _digest(cycle_report, kind, payload)
     previous = InboundSubmission.objects.filter(submitted_by=user, idempotency_key=key).first()
     if previous:
         return _replay(previous, digest)
@@ -99,24 +126,57 @@ def submit(cycle_report: CycleReport, kind: str, user, payload: dict, idempotenc
     return deliver(inbound)
 
 
-def previous_answer(user, key: str | None) -> Answer | None:
-    """The answer first given to this user's submission with this key."""
-    if not key or not key.strip():
+def has_previous(user, key: str | None) -> bool:
+    key = clean_key(key)
+    return bool(key) and InboundSubmission.objects.filter(submitted_by=user, idempotency_key=key).exists()
+
+
+def previous_answer(user, key: str | None, cycle_report=None, kind: str | None = None, payload=None) -> Answer | None:
+    """The answer first given to this user's submission with this key.
+
+    Given the repeat's report, kind and payload, a key reused for a different
+    submission (another payload, report or step) is answered 409 rather than
+    with the first answer, which would claim the new one was applied."""
+    key = clean_key(key)
+    if not key:
         return None
-    previous = InboundSubmission.objects.filter(submitted_by=user, idempotency_key=key.strip()[:200]).first()
+    previous = InboundSubmission.objects.filter(submitted_by=user, idempotency_key=key).first()
     if previous is None:
         return None
-    if previous.state == InboundSubmission.State.PENDING:
-        return _pending_answer(previous)
-    return Answer(previous.response_status, previous.response)
+    if cycle_report is None:
+        return _replay(previous, previous.payload_hash)
+    return _replay(previous, _digest(cycle_report, kind, payload))
 
 
 def _replay(previous: InboundSubmission, digest: str) -> Answer:
     if previous.payload_hash != digest:
-        return Answer(409, {"detail": "this Idempotency-Key was already used for a different submission"})
+        return Answer(
+            409,
+            {
+                "detail": "This Idempotency-Key was already used for a different submission; "
+                "use a new key for a new or corrected submission.",
+                "code": KEY_REUSED,
+            },
+        )
+    previous = _await_first_delivery(previous)
     if previous.state == InboundSubmission.State.PENDING:
         return _pending_answer(previous)
     return Answer(previous.response_status, previous.response)
+
+
+def _await_first_delivery(previous: InboundSubmission) -> InboundSubmission:
+    """A double click sends the same key twice at once: the second request
+    finds the first one's row still being delivered. Wait (bounded) for that
+    answer so both requests get the same one (the browser shows the second).
+    A row kept pending because Temporal was unreachable has last_error set
+    and is answered at once."""
+    deadline = time.monotonic() + settings.TEMPORAL_RPC_TIMEOUT + 1
+    while previous.state == InboundSubmission.State.PENDING and not previous.last_error:
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+        previous.refresh_from_db()
+    return previous
 
 
 def _refuse_early(cycle_report, kind, user, digest, status, reason) -> Answer:

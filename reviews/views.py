@@ -2,6 +2,8 @@
 forms. Views authorize, validate and hand over to reviews.submissions."""
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, IntegerField, Value, When
@@ -77,9 +79,41 @@ def _after_submit(request, cr: CycleReport, answer: submissions.Answer, what: st
     return redirect("cycles:report_status", cr.cycle_id, cr.report_id)
 
 
+def _is_repeat(request) -> bool:
+    """A form posted again with the token of an earlier submission: a double
+    click, a browser retry, or back-and-resubmit."""
+    return request.method == "POST" and submissions.has_previous(request.user, request.POST.get("submission_token"))
+
+
+def _replay(request, cr: CycleReport, kind: str, form, what: str):
+    """The first answer again, applied once. A changed form under the same
+    token is refused rather than reported as accepted."""
+    payload = form.payload() if form.is_valid() else dict(request.POST)
+    answer = submissions.previous_answer(request.user, request.POST.get("submission_token"), cr, kind, payload)
+    if answer.ok:
+        return _after_submit(request, cr, answer, what)
+    if answer.body.get("code") == submissions.KEY_REUSED:
+        messages.error(request, f"This form was already submitted and has not been applied again. Open the {what} again to make a new one.")
+    else:
+        messages.error(request, f"Your {what} was refused: {answer.body.get('detail')}")
+    return redirect("cycles:report_status", cr.cycle_id, cr.report_id)
+
+
+def _fresh_token(form) -> None:
+    """After a refusal the corrected form is a new submission: give it a new
+    token, or its resubmission would replay the refusal."""
+    data = form.data.copy()
+    data["submission_token"] = uuid.uuid4().hex
+    form.data = data
+
+
 @require_http_methods(["GET", "POST"])
 def tester_review(request, cycle_id: int, report_id: int):
     cr = _cycle_report(cycle_id, report_id)
+    if _is_repeat(request):
+        recs = list(queries.recommendations(cr))
+        form = TesterReviewForm(request.POST, recommendations=recs, accept_all="accept_all" in request.POST)
+        return _replay(request, cr, t.TESTER_REVIEW, form, "review")
     task, on_behalf_of = _acting_task(request, cr, t.TESTER_REVIEW)
     if task is None:
         if request.method == "POST":
@@ -101,6 +135,7 @@ def tester_review(request, cycle_id: int, report_id: int):
             return _after_submit(request, cr, answer, "review")
         error = answer.body.get("detail")
         form.add_error(None, error)
+        _fresh_token(form)
     last_decision = getattr(current, "owner_decision", None) if current else None
     return render(
         request,
@@ -121,6 +156,8 @@ def tester_review(request, cycle_id: int, report_id: int):
 @require_http_methods(["GET", "POST"])
 def owner_approval(request, cycle_id: int, report_id: int):
     cr = _cycle_report(cycle_id, report_id)
+    if _is_repeat(request):
+        return _replay(request, cr, t.REPORT_OWNER_APPROVAL, OwnerApprovalForm(request.POST), "decision")
     task, on_behalf_of = _acting_task(request, cr, t.REPORT_OWNER_APPROVAL)
     if task is None:
         if request.method == "POST":
@@ -142,6 +179,7 @@ def owner_approval(request, cycle_id: int, report_id: int):
         if answer.ok:
             return _after_submit(request, cr, answer, "decision")
         form.add_error(None, answer.body.get("detail"))
+        _fresh_token(form)
     included = sum(1 for _, d in rows if d and d.include)
     overrides = [(rec, d) for rec, d in rows if d and d.overrides_recommendation]
     return render(

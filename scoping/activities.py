@@ -8,7 +8,7 @@ from temporalio import activity
 
 from cycles import workflow_types as t
 from cycles.models import CycleReport
-from reviews import audit
+from reviews import audit, notifications
 from reviews.human_tasks import durations, open_task
 from reviews.models import AuditEvent, HumanTask
 
@@ -138,10 +138,27 @@ def complete_scoping_phase_activity(req: t.PhaseRequest) -> None:
     )
 
 
+@activity.defn
+def notify_phase_completed_activity(req: t.PhaseRequest) -> None:
+    """Tell the cycle's test manager that the report's Scoping is done, with
+    the approved version, so the next phase can be planned without polling."""
+    cr = _cycle_report(req.cycle_report_id)
+    approved = cr.scoping_submissions.filter(superseded_at__isnull=True).select_related("submitted_by").first()
+    note = "Scoping is complete."
+    if approved is not None:
+        included = approved.decisions.filter(include=True).count()
+        note += (
+            f" Version {approved.version} by {approved.submitted_by.get_username()}:"
+            f" {included} attribute(s) in scope, {approved.overrides} override(s)."
+        )
+    notifications.report_event("phase_completed", cr, [cr.cycle.test_manager], note=note)
+
+
 ACTIVITIES = [
     start_scoping_phase_activity,
     generate_llm_recommendations_activity,
     tester_review_attributes_activity,
     report_owner_approval_activity,
     complete_scoping_phase_activity,
+    notify_phase_completed_activity,
 ]
