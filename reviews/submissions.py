@@ -286,15 +286,23 @@ def redeliver(inbound_id: str) -> str:
     return "accepted" if answer.ok else "refused"
 
 
-def redeliver_all_pending() -> int:
-    """Oldest first, so a person's earlier submission is applied before a
-    later one for the same step. Stops at the first that stays pending:
-    Temporal is still unreachable and each further try would only wait out
-    its own timeout."""
-    delivered = 0
+def redeliver_all_pending(give_up_after: int = 3) -> int:
+    """Oldest first, so that a person's earlier submission is applied before
+    a later one for the same report; a report whose submission stays pending
+    keeps its later ones back. Several in a row staying pending means
+    Temporal is still unreachable: stop rather than wait out each timeout
+    (the next sweep tries again)."""
+    delivered, in_a_row = 0, 0
+    held_back: set[int] = set()
     pending = InboundSubmission.objects.filter(state=InboundSubmission.State.PENDING).order_by("created_at", "pk")
-    for pk in list(pending.values_list("pk", flat=True)):
+    for pk, cycle_report_id in list(pending.values_list("pk", "cycle_report_id")):
+        if cycle_report_id in held_back:
+            continue
         if redeliver(str(pk)) == "pending":
-            break
-        delivered += 1
+            held_back.add(cycle_report_id)
+            in_a_row += 1
+            if in_a_row >= give_up_after:
+                break
+            continue
+        delivered, in_a_row = delivered + 1, 0
     return delivered
