@@ -12,7 +12,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -181,10 +180,6 @@ class WorkerProcess:
             os.unlink(self.log.name)
         except OSError:
             pass
-
-
-def elapsed(since: float) -> float:
-    return round(time.monotonic() - since, 2)
 
 
 class SeparateTemporal:
