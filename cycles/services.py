@@ -103,7 +103,8 @@ def status(cycle_report: CycleReport) -> dict:
         return await handle(cycle_report, client).query("get_current_phase_status")
 
     try:
-        answer = temporal_client.call(query, timeout=5)
+        # A status page must not hang while Temporal is down.
+        answer = temporal_client.call(query, timeout=min(5.0, settings.TEMPORAL_RPC_TIMEOUT))
         return {**base, **answer, "source": "workflow"}
     except Exception as exc:  # unreachable, no worker, or history gone
         log.warning("status of %s from the database: %s", cycle_report.expected_workflow_id, exc)

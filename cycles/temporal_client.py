@@ -42,7 +42,12 @@ def call(fn: Callable[[Client], Awaitable[T]], timeout: float | None = None) -> 
     """Run `fn(client)` on the client's loop and wait for its result."""
 
     async def runner():
-        return await fn(await _client())
+        try:
+            return await fn(await _client())
+        except Exception:
+            if asyncio.current_task().cancelling():
+                return None  # the caller gave up waiting: nobody reads this error
+            raise
 
     future = asyncio.run_coroutine_threadsafe(runner(), _loop())
     try:

@@ -54,3 +54,17 @@ def report_event(event: str, cycle_report, recipients, note: str = "") -> None:
         body += f"\n{note}\n"
     body += f"\nSee the report: {status_url(cycle_report)}"
     _send(recipients, subject, body)
+
+
+def delivery_refused(inbound, reason: str) -> None:
+    """A submission that was stored while Temporal was unreachable (the
+    person was told it would be applied) turned out to be refused."""
+    cycle_report = inbound.cycle_report
+    what = inbound.get_kind_display().lower()
+    subject = f"[RegTest] Not applied: your {what} of {cycle_report.report}"
+    body = (
+        f"Your {what} of {cycle_report.report} in cycle {cycle_report.cycle}, saved on "
+        f"{inbound.created_at:%Y-%m-%d %H:%M UTC} while the workflow service was unreachable, "
+        f"was refused when it was delivered:\n\n{reason}\n\nSee the report: {status_url(cycle_report)}"
+    )
+    _send([inbound.submitted_by, inbound.on_behalf_of], subject, body)

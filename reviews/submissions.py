@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
-from temporalio.client import WorkflowUpdateFailedError
+from temporalio.client import RPCTimeoutOrCancelledError, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -23,7 +24,7 @@ from cycles import temporal_client
 from cycles import workflow_types as t
 from cycles.models import CycleReport
 
-from . import audit
+from . import audit, notifications
 from .human_tasks import active_task, acting_for
 from .models import AuditEvent, InboundSubmission
 
@@ -202,7 +203,11 @@ def _pending_answer(inbound: InboundSubmission) -> Answer:
 
 
 def deliver(inbound: InboundSubmission, enqueue: bool = True) -> Answer:
-    """Send a stored submission to its workflow and record the answer."""
+    """Send a stored submission to its workflow and record the answer.
+
+    Safe to run more than once, from several places at the same time (the
+    request, the redelivery task, the sweep): the Update id is the inbound's
+    id, so Temporal applies it once and answers every sender alike."""
     message = _message(inbound)
     update = UPDATE_FOR_KIND[inbound.kind]
     cycle_report = inbound.cycle_report
@@ -211,25 +216,48 @@ def deliver(inbound: InboundSubmission, enqueue: bool = True) -> Answer:
         handle = client.get_workflow_handle(cycle_report.expected_workflow_id)
         return await handle.execute_update(update, message, id=str(inbound.id), result_type=dict)
 
-    InboundSubmission.objects.filter(pk=inbound.pk).update(attempts=inbound.attempts + 1)
+    InboundSubmission.objects.filter(pk=inbound.pk).update(attempts=F("attempts") + 1)
     try:
         result = temporal_client.call(go)
     except WorkflowUpdateFailedError as exc:
         cause = exc.cause
         if isinstance(cause, ApplicationError):
-            return _resolve(inbound, STATUS_FOR_ERROR.get(cause.type, 400), {"detail": cause.message}, refused=True)
-        return _resolve(inbound, 409, {"detail": str(cause or exc)}, refused=True)
+            return _refuse(inbound, STATUS_FOR_ERROR.get(cause.type, 400), cause.message)
+        return _refuse(inbound, 409, str(cause or exc))
+    except RPCTimeoutOrCancelledError as exc:
+        # The server took it but gave no answer in time (no worker running,
+        # or the connection dropped): it may yet apply it; a redelivery with
+        # the same id then only fetches the answer.
+        return _keep_pending(inbound, exc, enqueue)
     except RPCError as exc:
         if exc.status in TRANSIENT:
             return _keep_pending(inbound, exc, enqueue)
         # NOT_FOUND or FAILED_PRECONDITION: no running workflow awaits this.
-        return _resolve(inbound, 409, {"detail": "this report's workflow is not awaiting this action"}, refused=True)
+        return _refuse(inbound, 409, "this report's workflow is not awaiting this action")
     except (RuntimeError, TimeoutError, OSError) as exc:
         return _keep_pending(inbound, exc, enqueue)
     if result.get("status") != "accepted":
-        return _resolve(inbound, 400, {"detail": result.get("reason") or "refused"}, refused=True)
+        return _refuse(inbound, 400, result.get("reason") or "refused")
     body = {"accepted": True, "version": result.get("version"), "submission_id": str(inbound.id)}
     return _resolve(inbound, 200, body, refused=False)
+
+
+def _refuse(inbound: InboundSubmission, status: int, detail: str) -> Answer:
+    # An earlier attempt may have been applied with its answer lost (a
+    # timeout, then the workflow moved on or finished): the database,
+    # keyed by the message id, says whether it was.
+    version = _applied_version(inbound)
+    if version is not None:
+        body = {"accepted": True, "version": version, "submission_id": str(inbound.id)}
+        return _resolve(inbound, 200, body, refused=False)
+    return _resolve(inbound, status, {"detail": detail}, refused=True)
+
+
+def _applied_version(inbound: InboundSubmission) -> int | None:
+    from scoping.models import OwnerDecision, ScopingSubmission
+
+    model = ScopingSubmission if inbound.kind == t.TESTER_REVIEW else OwnerDecision
+    return model.objects.filter(message_id=str(inbound.id)).values_list("version", flat=True).first()
 
 
 def _resolve(inbound: InboundSubmission, status: int, body: dict, refused: bool) -> Answer:
@@ -239,15 +267,26 @@ def _resolve(inbound: InboundSubmission, status: int, body: dict, refused: bool)
             state=state, response_status=status, response=body, resolved_at=timezone.now(), last_error=""
         )
         if changed and refused:
+            # The person was told "saved, will be applied": a refusal now is
+            # news to them, so the timeline says so and they get an e-mail.
+            late = _was_answered_pending(inbound)
+            what = inbound.kind.replace("_", " ")
+            detail = (
+                f"{what} saved while the workflow service was unreachable was refused on delivery ({status}): "
+                if late
+                else f"{inbound.kind} refused ({status}): "
+            ) + body.get("detail", "")
             audit.record(
                 AuditEvent.Event.SUBMISSION_REFUSED,
                 inbound.cycle_report,
                 actor=inbound.submitted_by,
                 on_behalf_of=inbound.on_behalf_of,
                 digest=inbound.payload_hash,
-                detail=f"{inbound.kind} refused ({status}): {body.get('detail', '')}",
+                detail=detail,
                 dedupe_key=f"inbound:{inbound.pk}:refused",
             )
+            if late:
+                notifications.delivery_refused(inbound, body.get("detail", ""))
     if not changed:
         # Someone else (the redelivery task) resolved it first: theirs stands.
         inbound.refresh_from_db()
@@ -256,10 +295,14 @@ def _resolve(inbound: InboundSubmission, status: int, body: dict, refused: bool)
     return Answer(status, body)
 
 
+def _was_answered_pending(inbound: InboundSubmission) -> bool:
+    return AuditEvent.objects.filter(dedupe_key=f"inbound:{inbound.pk}:pending").exists()
+
+
 def _keep_pending(inbound: InboundSubmission, exc: Exception, enqueue: bool) -> Answer:
     log.warning("submission %s stored for later delivery: %s", inbound.pk, exc)
     with transaction.atomic():
-        InboundSubmission.objects.filter(pk=inbound.pk).update(last_error=str(exc)[:2000])
+        InboundSubmission.objects.filter(pk=inbound.pk).update(last_error=f"{type(exc).__name__}: {exc}"[:2000])
         audit.record(
             AuditEvent.Event.SUBMISSION_PENDING,
             inbound.cycle_report,
@@ -270,17 +313,23 @@ def _keep_pending(inbound: InboundSubmission, exc: Exception, enqueue: bool) -> 
             dedupe_key=f"inbound:{inbound.pk}:pending",
         )
     if enqueue:
-        _enqueue_redelivery(inbound)
+        pk = str(inbound.pk)
+        transaction.on_commit(lambda: _enqueue_redelivery(pk))
     return _pending_answer(inbound)
 
 
-def _enqueue_redelivery(inbound: InboundSubmission) -> None:
+def _enqueue_redelivery(inbound_id: str) -> None:
     from .tasks import deliver_submission
 
+    if deliver_submission.app.conf.task_always_eager:
+        # Eager mode has no delay: retrying in the request would hold it
+        # until Temporal is back. The sweep delivers it instead.
+        log.warning("submission %s left for the redelivery sweep (Celery runs eagerly)", inbound_id)
+        return
     try:
-        deliver_submission.apply_async((str(inbound.pk),), countdown=2)
-    except Exception as exc:  # broker down too: the periodic sweep delivers it
-        log.warning("could not enqueue redelivery of %s: %s", inbound.pk, exc)
+        deliver_submission.apply_async((inbound_id,), countdown=2)
+    except Exception as exc:  # broker down too: the row is the outbox, the sweep delivers it
+        log.warning("could not enqueue redelivery of %s: %s", inbound_id, exc)
 
 
 def redeliver(inbound_id: str) -> str:
@@ -297,9 +346,23 @@ def redeliver(inbound_id: str) -> str:
     return "accepted" if answer.ok else "refused"
 
 
-def redeliver_all_pending() -> int:
-    delivered = 0
-    for pk in InboundSubmission.objects.filter(state=InboundSubmission.State.PENDING).values_list("pk", flat=True):
-        if redeliver(str(pk)) != "pending":
-            delivered += 1
+def redeliver_all_pending(give_up_after: int = 3) -> int:
+    """Oldest first, so that a person's earlier submission is applied before
+    a later one for the same report; a report whose submission stays pending
+    keeps its later ones back. Several in a row staying pending means
+    Temporal is still unreachable: stop rather than wait out each timeout
+    (the next sweep tries again)."""
+    delivered, in_a_row = 0, 0
+    held_back: set[int] = set()
+    pending = InboundSubmission.objects.filter(state=InboundSubmission.State.PENDING).order_by("created_at", "pk")
+    for pk, cycle_report_id in list(pending.values_list("pk", "cycle_report_id")):
+        if cycle_report_id in held_back:
+            continue
+        if redeliver(str(pk)) == "pending":
+            held_back.add(cycle_report_id)
+            in_a_row += 1
+            if in_a_row >= give_up_after:
+                break
+            continue
+        delivered, in_a_row = delivered + 1, 0
     return delivered

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import random
 
 from celery import shared_task
 from django.core.mail import send_mail
@@ -14,14 +15,28 @@ def send_notification_email(to: list[str], subject: str, body: str) -> int:
     return send_mail(subject, body, None, to)
 
 
+# Back-off between tries while Temporal is unreachable: 1, 2, 4 ... seconds,
+# capped well below Redis' visibility timeout (an hour), past which a
+# waiting task would be handed out twice.
+RETRY_CAP_SECONDS = 300
+
+
+def retry_delay(retries: int) -> float:
+    # Jitter spreads the retries of many submissions stored in one outage.
+    base = min(RETRY_CAP_SECONDS, 2 ** min(retries, 12))
+    return base * random.uniform(0.8, 1.2)
+
+
 @shared_task(bind=True, max_retries=None)
 def deliver_submission(self, inbound_id: str) -> str:
+    """Deliver one stored submission; retried with back-off until Temporal
+    answers. Never gives up: the periodic sweep is the second line."""
     from .submissions import redeliver
 
     state = redeliver(inbound_id)
-    if state == "pending":
-        # Temporal is still unreachable: back off (capped at ten minutes).
-        raise self.retry(countdown=min(600, 2 ** min(self.request.retries, 9)))
+    if state == "pending" and not self.request.is_eager:
+        # An eager retry would run at once, recursively: leave it to the sweep.
+        raise self.retry(countdown=retry_delay(self.request.retries))
     return state
 
 

@@ -1,23 +1,26 @@
-"""Real server processes for tests: gunicorn web servers and Temporal
-workers (`manage.py run_worker`) started as the production commands, pointed
-at the test database and the session's Temporal dev server."""
+"""Real processes that tests stop, kill and restart: a Temporal dev server
+with a persistent database on a fixed port, and `manage.py run_worker`.
+
+Every process started here is killed by `stop()`/`kill()`; tests call them
+in `finally` so nothing outlives a test."""
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
 import subprocess
 import sys
-import urllib.error
-import urllib.request
+import tempfile
 from pathlib import Path
-from urllib.parse import quote
 
+import pytest
 from django.conf import settings
+from django.db import connection
 
-from .temporal_harness import wait_until
+from .temporal_harness import SEARCH_ATTRIBUTES, temporal_binary, wait_until
 
-BASE_DIR = Path(settings.BASE_DIR)
+BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
@@ -26,105 +29,245 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def database_url() -> str:
-    """The test database (already created by pytest-django) as a URL."""
-    db = settings.DATABASES["default"]
-    assert db["ENGINE"] == "django.db.backends.postgresql", db["ENGINE"]
-    auth = quote(db.get("USER") or "", safe="")
-    if db.get("PASSWORD"):
-        auth += ":" + quote(db["PASSWORD"], safe="")
-    return f"postgres://{auth}@{db.get('HOST') or 'localhost'}:{db.get('PORT') or 5432}/{db['NAME']}"
+def port_open(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
 
 
-def service_env(**overrides: str) -> dict[str, str]:
-    """What every process of the stack is given: the same database and
-    Temporal as the test, mail kept in memory, Celery tasks run inline."""
-    env = {
-        **os.environ,
-        "PYTHONUNBUFFERED": "1",
-        "DATABASE_URL": database_url(),
-        "TEMPORAL_ADDRESS": settings.TEMPORAL_ADDRESS,
-        "TEMPORAL_NAMESPACE": settings.TEMPORAL_NAMESPACE,
-        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-        "CELERY_TASK_ALWAYS_EAGER": "true",
-    }
-    env.update(overrides)
-    return env
+def _search_attribute_flags() -> list[str]:
+    kinds = {"KEYWORD": "Keyword", "DATETIME": "Datetime"}
+    flags = []
+    for key in SEARCH_ATTRIBUTES:
+        flags += ["--search-attribute", f"{key.name}={kinds[key.indexed_value_type.name]}"]
+    return flags
 
 
-class Process:
-    """A child process whose output goes to a log file (kept for CI)."""
+class DevServer:
+    """`temporal server start-dev` that survives its own restarts: the same
+    port and the same --db-filename every time."""
 
-    def __init__(self, name: str, args: list[str], env: dict[str, str], log_dir: Path):
-        self.name = name
-        log_dir.mkdir(parents=True, exist_ok=True)
-        self.log_path = log_dir / f"{name}.log"
-        self._log = self.log_path.open("wb")
-        self.proc = subprocess.Popen(args, cwd=BASE_DIR, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+    def __init__(self, workdir: str):
+        self.port = free_port()
+        self.db_filename = str(Path(workdir) / "temporal.db")
+        self.log_path = Path(workdir) / "temporal-server.log"
+        self.proc: subprocess.Popen | None = None
 
     @property
-    def pid(self) -> int:
-        return self.proc.pid
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
 
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
+    def start(self, timeout: float = 60) -> None:
+        assert self.proc is None, "already running"
+        cmd = [
+            temporal_binary(), "server", "start-dev",
+            "--ip", "127.0.0.1", "--port", str(self.port), "--headless",
+            "--db-filename", self.db_filename, "--log-level", "error",
+            *_search_attribute_flags(),
+        ]
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        wait_until(self._ready, timeout=timeout, interval=0.2, message=f"Temporal dev server on {self.address}")
 
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-    def check_alive(self) -> None:
-        if not self.alive():
-            raise AssertionError(f"{self.name} exited with {self.proc.returncode}:\n{self.log()[-3000:]}")
-
-    def children(self) -> set[int]:
-        """Child pids (gunicorn's workers), from /proc on Linux."""
-        path = Path(f"/proc/{self.pid}/task/{self.pid}/children")
-        return {int(p) for p in path.read_text().split()} if path.exists() else set()
-
-    def stop(self, timeout: float = 20) -> None:
-        if self.alive():
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
-        self._log.close()
-
-
-def start_web(name: str, env: dict[str, str], log_dir: Path) -> tuple[Process, str]:
-    """`gunicorn config.wsgi`, as production runs it, on a free port."""
-    port = free_port()
-    p = Process(
-        name,
-        [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", "1", "--threads", "4", "--graceful-timeout", "10", "--access-logfile", "-"],
-        env,
-        log_dir,
-    )
-    url = f"http://127.0.0.1:{port}"
-    return p, url
-
-
-def wait_web_ready(p: Process, url: str, timeout: float = 60) -> None:
-    def ready():
-        p.check_alive()
-        try:
-            with urllib.request.urlopen(f"{url}/accounts/login/", timeout=2) as r:
-                return r.status == 200
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
+    def _ready(self) -> bool:
+        if self.proc.poll() is not None:
+            raise AssertionError(f"the dev server exited ({self.proc.returncode}): {self.log_path.read_text()[-2000:]}")
+        if not port_open(self.port):
             return False
 
-    wait_until(ready, timeout=timeout, interval=0.1, message=f"{p.name} to serve {url}")
+        async def healthy():
+            from temporalio.client import Client
+
+            client = await Client.connect(self.address)
+            return await client.service_client.check_health()
+
+        try:
+            return bool(asyncio.run(asyncio.wait_for(healthy(), 5)))
+        except Exception:
+            return False
+
+    def stop(self) -> None:
+        """Stop the server the hard way (SIGKILL): nothing flushed politely."""
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait(30)
+        self.proc = None
+        wait_until(lambda: not port_open(self.port), timeout=10, message="the dev server's port to close")
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
 
 
-def start_worker(name: str, env: dict[str, str], log_dir: Path) -> Process:
-    return Process(name, [sys.executable, "manage.py", "run_worker"], env, log_dir)
+def database_url() -> str:
+    """The test database (test_<name>, or the SQLite test file) as a URL for
+    a child process."""
+    db = settings.DATABASES["default"]
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{Path(db['NAME']).resolve()}"
+    user = db.get("USER") or ""
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    auth = f"{user}{password}@" if user else ""
+    return f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
 
 
-def wait_worker_ready(p: Process, timeout: float = 60) -> None:
-    def ready():
-        p.check_alive()
-        return "Worker polling task queue" in p.log()
+class WorkerProcess:
+    """`python manage.py run_worker` in its own process, pointed at the test
+    database and a Temporal server and task queue of the test's choosing."""
 
-    wait_until(ready, timeout=timeout, interval=0.1, message=f"{p.name} to poll its task queue")
+    def __init__(self, address: str, task_queue: str, namespace: str = "default", extra_env: dict | None = None):
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": database_url(),
+            "TEMPORAL_ADDRESS": address,
+            "TEMPORAL_NAMESPACE": namespace,
+            "TEMPORAL_TASK_QUEUE": task_queue,
+            "TEMPORAL_WORKER_ACTIVITY_THREADS": "4",
+            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+            "CELERY_TASK_ALWAYS_EAGER": "true",
+            "PYTHONUNBUFFERED": "1",
+            "LOG_LEVEL": "WARNING",
+            **(extra_env or {}),
+        }
+        self.log = tempfile.NamedTemporaryFile(prefix="run_worker-", suffix=".log", delete=False)
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 60) -> "WorkerProcess":
+        self.proc = subprocess.Popen(
+            [sys.executable, "manage.py", "run_worker"],
+            cwd=BASE_DIR,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        wait_until(self._polling, timeout=timeout, interval=0.1, message="run_worker to start polling")
+        return self
+
+    def output(self) -> str:
+        return Path(self.log.name).read_text(errors="replace")
+
+    def _polling(self) -> bool:
+        if self.proc.poll() is not None:
+            raise AssertionError(f"run_worker exited ({self.proc.returncode}):\n{self.output()[-3000:]}")
+        return "Worker polling task queue" in self.output()
+
+    def signal(self, sig: int) -> None:
+        self.proc.send_signal(sig)
+
+    def wait(self, timeout: float = 60) -> int:
+        return self.proc.wait(timeout)
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group; safe to call twice."""
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait(30)
+
+    def close(self) -> None:
+        self.kill()
+        self.log.close()
+        try:
+            os.unlink(self.log.name)
+        except OSError:
+            pass
+
+
+class SeparateTemporal:
+    """A dev server of the test's own (so it can be stopped without harming
+    the session's) with an in-process worker on its own task queue. Quacks
+    like the session's `temporal` fixture for tests/helpers.py."""
+
+    def __init__(self, workdir: str):
+        from .temporal_harness import BackgroundLoop
+
+        self.server = DevServer(workdir)
+        self.task_queue = f"sep-{uuid4_hex()}"
+        self.bg = BackgroundLoop()
+        self.client = None
+        self.worker = None
+        self.worker_task = None
+
+    # helpers.query/result use `temporal.env.client` and `temporal.run`
+    @property
+    def env(self):
+        return self
+
+    def run(self, coro, timeout: float = 120):
+        return self.bg.run(coro, timeout)
+
+    def start(self) -> None:
+        from temporalio.client import Client
+
+        self.server.start()
+        self.client = self.bg.run(Client.connect(self.server.address))
+        self.start_worker()
+
+    def start_worker(self) -> None:
+        from cycles.worker import build_worker
+
+        async def go():
+            worker = build_worker(self.client, self.task_queue, threads=4)
+            return worker, asyncio.ensure_future(worker.run())
+
+        self.worker, self.worker_task = self.bg.run(go())
+
+    def worker_alive(self) -> bool:
+        return self.worker_task is not None and not self.worker_task.done()
+
+    def stop_worker(self) -> None:
+        if self.worker is None:
+            return
+        worker, self.worker = self.worker, None
+
+        async def go():
+            try:
+                await asyncio.wait_for(worker.shutdown(), 20)
+            except Exception:
+                pass
+
+        self.bg.run(go(), timeout=30)
+
+    def close(self) -> None:
+        try:
+            self.stop_worker()
+        finally:
+            self.server.stop()
+            self.bg.stop()
+
+
+def uuid4_hex() -> str:
+    import uuid
+
+    return uuid.uuid4().hex[:8]
+
+
+@pytest.fixture
+def separate_temporal(settings, transactional_db, tmp_path):
+    """Point the app (views, services, Celery tasks) at a dev server this
+    test may stop and restart."""
+    from cycles import temporal_client
+
+    sep = SeparateTemporal(str(tmp_path))
+    try:
+        sep.start()
+        settings.TEMPORAL_ADDRESS = sep.server.address
+        settings.TEMPORAL_NAMESPACE = "default"
+        settings.TEMPORAL_TASK_QUEUE = sep.task_queue
+        # A request waits this long for an unreachable Temporal before it
+        # answers 202 "saved, will be applied".
+        settings.TEMPORAL_RPC_TIMEOUT = 3.0
+        temporal_client.reset()
+        yield sep
+    finally:
+        temporal_client.reset()
+        sep.close()

@@ -36,7 +36,7 @@ from cycles.models import CycleReport
 from reviews.models import AuditEvent, HumanTask, InboundSubmission
 from scoping.models import OwnerDecision, ScopingSubmission
 
-from . import process_harness as ph
+from . import server_processes as ph
 from . import factories
 from .factories import PASSWORD, scoped_report
 from .temporal_harness import env_flag, wait_until
