@@ -119,6 +119,13 @@ def _replay(previous: InboundSubmission, digest: str) -> Answer:
     return Answer(previous.response_status, previous.response)
 
 
+def refuse_attempt(cycle_report, kind: str, user, status: int, reason: str, payload=None) -> Answer:
+    """Record an attempt refused before its payload was even read (not the
+    assignee, nothing awaited): the audit trail keeps every refusal."""
+    digest = audit.payload_hash({"kind": kind, "cycle_report": cycle_report.pk, "payload": payload}) if payload else ""
+    return _refuse_early(cycle_report, kind, user, digest, status, reason)
+
+
 def _refuse_early(cycle_report, kind, user, digest, status, reason) -> Answer:
     audit.record(
         AuditEvent.Event.SUBMISSION_REFUSED,
