@@ -48,7 +48,9 @@ def open_task(cycle_report, kind: str, round_no: int, default_assignee, workflow
                 assignee=assignee,
                 original_assignee=assignee,
                 opened_at=now,
-                due_at=due_at(now, due_seconds, parse_holidays(settings.HUMAN_TASK_HOLIDAYS)),
+                due_at=due_at(
+                    now, due_seconds, parse_holidays(settings.HUMAN_TASK_HOLIDAYS), timezone.get_default_timezone()
+                ),
                 workflow_id=workflow_id,
             )
             audit.record(
