@@ -20,6 +20,7 @@ urlpatterns = [
     path(f"{CR}/tester-review", api.TesterReviewView.as_view(), name="api-tester-review"),
     path(f"{CR}/report-owner-approval", api.OwnerApprovalView.as_view(), name="api-owner-approval"),
     path("tasks/", reviews_api.TaskListView.as_view(), name="api-tasks"),
+    path("tasks/<int:task_id>/reassign", reviews_api.TaskReassignView.as_view(), name="api-task-reassign"),
 ]
 
 # DRF authenticates inside the view (token or session) and answers 401/403

@@ -85,12 +85,19 @@ class SubmissionView(CycleReportView):
             previous = submissions.previous_answer(request.user, key, cr, self.kind, payload)
             return Response(previous.body, status=previous.status)
         task = human_tasks.active_task(cr, self.kind)
+        payload = request.data if isinstance(request.data, dict) else None
         if task is None:
-            return Response({"detail": f"This report is not awaiting a {self.kind.replace('_', ' ')}."}, status=409)
-        if human_tasks.acting_for(request.user, task) is None:
-            raise PermissionDenied(
-                f"This task is assigned to {task.assignee.get_username()}; only they or their delegate can act on it."
+            answer = submissions.refuse_attempt(
+                cr, self.kind, request.user, 409, f"This report is not awaiting a {self.kind.replace('_', ' ')}.", payload
             )
+            return Response(answer.body, status=answer.status)
+        if human_tasks.acting_for(request.user, task) is None:
+            answer = submissions.refuse_attempt(
+                cr, self.kind, request.user, 403,
+                f"This task is assigned to {task.assignee.get_username()}; only they or their delegate can act on it.",
+                payload,
+            )
+            raise PermissionDenied(answer.body["detail"])
         if not isinstance(request.data, dict):
             return Response({"detail": "Expected a JSON object."}, status=400)
         serializer = self.serializer_class(data=request.data)

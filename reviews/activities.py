@@ -16,7 +16,7 @@ User = get_user_model()
 
 @activity.defn
 def send_task_reminder_activity(event: t.TaskEvent) -> None:
-    human_tasks.remind(event.task_id, event.workflow_id, event.run_id)
+    human_tasks.remind(event.task_id, event.workflow_id, event.run_id, activity.info().activity_id)
 
 
 @activity.defn

@@ -3,6 +3,8 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.shortcuts import render
 
+from cycles import roles
+
 from .models import AuditEvent, Delegation, HumanTask, InboundSubmission, Reassignment
 from .reassignment import ReassignRefused, reassign
 
@@ -14,7 +16,29 @@ class ReassignForm(forms.Form):
     reason = forms.CharField(max_length=500, widget=forms.TextInput(attrs={"size": 60}))
 
 
-class ReassignmentInline(admin.TabularInline):
+class ManagersMayView:
+    """Test managers are staff without model permissions: their role (a
+    group) is what lets them see the human side in the admin."""
+
+    def has_module_permission(self, request):
+        return roles.is_manager(request.user) or super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return roles.is_manager(request.user) or super().has_view_permission(request, obj)
+
+
+class ManagersMayEdit(ManagersMayView):
+    def has_add_permission(self, request, *args):
+        return roles.is_manager(request.user) or super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None):
+        return roles.is_manager(request.user) or super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return roles.is_manager(request.user) or super().has_delete_permission(request, obj)
+
+
+class ReassignmentInline(ManagersMayView, admin.TabularInline):
     model = Reassignment
     extra = 0
     can_delete = False
@@ -25,7 +49,7 @@ class ReassignmentInline(admin.TabularInline):
 
 
 @admin.register(HumanTask)
-class HumanTaskAdmin(admin.ModelAdmin):
+class HumanTaskAdmin(ManagersMayView, admin.ModelAdmin):
     list_display = ["id", "kind", "cycle_report", "round", "assignee", "original_assignee", "due_at", "state"]
     list_filter = ["state", "kind", "cycle_report__cycle"]
     list_select_related = ["cycle_report__report", "cycle_report__cycle", "assignee", "original_assignee"]
@@ -40,7 +64,10 @@ class HumanTaskAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Reassign selected open tasks…")
+    def has_reassign_permission(self, request):
+        return roles.is_manager(request.user)
+
+    @admin.action(description="Reassign selected open tasks…", permissions=["reassign"])
     def reassign_tasks(self, request, queryset):
         form = ReassignForm(request.POST if "apply" in request.POST else None)
         if "apply" in request.POST and form.is_valid():
@@ -63,7 +90,7 @@ class HumanTaskAdmin(admin.ModelAdmin):
 
 
 @admin.register(Delegation)
-class DelegationAdmin(admin.ModelAdmin):
+class DelegationAdmin(ManagersMayEdit, admin.ModelAdmin):
     list_display = ["delegator", "delegate", "starts_at", "ends_at", "reason", "created_by"]
     readonly_fields = ["created_by"]
 
@@ -73,7 +100,7 @@ class DelegationAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
-class ReadOnly(admin.ModelAdmin):
+class ReadOnly(ManagersMayView, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 

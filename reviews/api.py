@@ -1,8 +1,13 @@
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cycles import roles
 
 from .human_tasks import open_tasks_for
 from .models import HumanTask
+from .reassignment import ReassignRefused, reassign
 
 
 class TaskSerializer(serializers.ModelSerializer):
@@ -21,3 +26,27 @@ class TaskListView(ListAPIView):
 
     def get_queryset(self):
         return open_tasks_for(self.request.user)
+
+
+class TaskReassignView(APIView):
+    """POST /api/tasks/{id}/reassign {"to": username, "reason": str}: the
+    same service as the admin action, so both refuse and record alike."""
+
+    def post(self, request, task_id: int):
+        if not roles.is_manager(request.user):
+            # Before anything else, so that others learn nothing about tasks.
+            return Response({"detail": "Only test managers and admins can reassign tasks."}, status=403)
+        if not isinstance(request.data, dict):
+            return Response({"detail": "Expected a JSON object with 'to' and 'reason'."}, status=400)
+        to, reason = request.data.get("to"), request.data.get("reason")
+        if not HumanTask.objects.filter(pk=task_id).exists():
+            return Response({"detail": "No such task."}, status=404)
+        if not isinstance(to, str) or not to.strip():
+            return Response({"to": ["The username of the new assignee is required."]}, status=400)
+        if not isinstance(reason, str) or not reason.strip():
+            return Response({"reason": ["A reason is required."]}, status=400)
+        try:
+            task = reassign(task_id, to.strip(), reason, request.user)
+        except ReassignRefused as refusal:
+            return Response({"detail": str(refusal)}, status=refusal.status)
+        return Response(TaskSerializer(task).data)

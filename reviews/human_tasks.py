@@ -48,7 +48,9 @@ def open_task(cycle_report, kind: str, round_no: int, default_assignee, workflow
                 assignee=assignee,
                 original_assignee=assignee,
                 opened_at=now,
-                due_at=due_at(now, due_seconds, parse_holidays(settings.HUMAN_TASK_HOLIDAYS)),
+                due_at=due_at(
+                    now, due_seconds, parse_holidays(settings.HUMAN_TASK_HOLIDAYS), timezone.get_default_timezone()
+                ),
                 workflow_id=workflow_id,
             )
             audit.record(
@@ -76,10 +78,15 @@ def complete_task(task: HumanTask, completed_by, on_behalf_of) -> None:
     )
 
 
-def remind(task_id: int, workflow_id: str, run_id: str) -> None:
+def remind(task_id: int, workflow_id: str, run_id: str, reminder_key: str = "") -> None:
+    """`reminder_key` names this reminder in its workflow run (the activity id,
+    the same on every retry), so that a retried activity reminds once."""
+    dedupe_key = f"{workflow_id}:{run_id}:remind:{task_id}:{reminder_key}" if reminder_key else None
     with transaction.atomic():
         task = HumanTask.objects.select_for_update().select_related("cycle_report__cycle", "cycle_report__report", "assignee").get(pk=task_id)
         if not task.is_active:
+            return
+        if dedupe_key and AuditEvent.objects.filter(dedupe_key=dedupe_key).exists():
             return
         task.reminders_sent += 1
         task.save(update_fields=["reminders_sent"])
@@ -90,6 +97,7 @@ def remind(task_id: int, workflow_id: str, run_id: str) -> None:
             workflow_id=workflow_id,
             run_id=run_id,
             detail=f"Reminder {task.reminders_sent} to {task.assignee.get_username()} for {task.get_kind_display()}",
+            dedupe_key=dedupe_key,
         )
         notifications.task_event("reminder", task, [task.assignee, *active_delegates(task.assignee)])
 

@@ -43,7 +43,7 @@ def task_event(event: str, task, recipients, note: str = "") -> None:
     ]
     if note:
         lines += ["", note]
-    lines += ["", f"Open the form: {task_url(task)}"]
+    lines += ["", f"Open the form: {task_url(task)}", f"The report's page: {status_url(task.cycle_report)}"]
     _send(recipients, subject, "\n".join(lines))
 
 

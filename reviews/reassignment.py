@@ -15,6 +15,7 @@ from .human_tasks import ROLE_FOR_KIND
 from .models import AuditEvent, HumanTask, Reassignment
 
 User = get_user_model()
+MAX_REASON = Reassignment._meta.get_field("reason").max_length
 
 
 class ReassignRefused(Exception):
@@ -29,6 +30,9 @@ def reassign(task_id: int, to_username: str, reason: str, by) -> HumanTask:
     reason = (reason or "").strip()
     if not reason:
         raise ReassignRefused("A reason is required.")
+    if len(reason) > MAX_REASON:
+        # The column holds 500: refuse clearly rather than fail on PostgreSQL.
+        raise ReassignRefused(f"The reason is limited to {MAX_REASON} characters.")
     to_user = User.objects.filter(username=to_username, is_active=True).first()
     if to_user is None:
         raise ReassignRefused(f"No active user named {to_username!r}.")

@@ -180,6 +180,13 @@ def _await_first_delivery(previous: InboundSubmission) -> InboundSubmission:
     return previous
 
 
+def refuse_attempt(cycle_report, kind: str, user, status: int, reason: str, payload=None) -> Answer:
+    """Record an attempt refused before its payload was even read (not the
+    assignee, nothing awaited): the audit trail keeps every refusal."""
+    digest = audit.payload_hash({"kind": kind, "cycle_report": cycle_report.pk, "payload": payload}) if payload else ""
+    return _refuse_early(cycle_report, kind, user, digest, status, reason)
+
+
 def _refuse_early(cycle_report, kind, user, digest, status, reason) -> Answer:
     audit.record(
         AuditEvent.Event.SUBMISSION_REFUSED,

@@ -120,6 +120,7 @@ def tester_review(request, cycle_id: int, report_id: int):
             messages.error(request, "This report is not awaiting a tester review.")
         return redirect("cycles:report_status", cr.cycle_id, cr.report_id) if _visible(request, cr) else _deny()
     if on_behalf_of is None:
+        _refuse_post(request, cr, t.TESTER_REVIEW, task)
         raise PermissionDenied("Only the assigned tester or their delegate can review this report.")
     recs = list(queries.recommendations(cr))
     current = queries.current_submission(cr)
@@ -164,6 +165,7 @@ def owner_approval(request, cycle_id: int, report_id: int):
             messages.error(request, "This report is not awaiting the report owner's approval.")
         return redirect("cycles:report_status", cr.cycle_id, cr.report_id) if _visible(request, cr) else _deny()
     if on_behalf_of is None:
+        _refuse_post(request, cr, t.REPORT_OWNER_APPROVAL, task)
         raise PermissionDenied("Only the report owner or their delegate can approve this report.")
     current = queries.current_submission(cr)
     if current is not None and request.user.pk == current.submitted_by_id:
@@ -198,6 +200,16 @@ def owner_approval(request, cycle_id: int, report_id: int):
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+def _refuse_post(request, cr, kind: str, task: HumanTask) -> None:
+    # A refused submission is audited; merely opening the page is not.
+    if request.method == "POST":
+        submissions.refuse_attempt(
+            cr, kind, request.user, 403,
+            f"this task is assigned to {task.assignee.get_username()}; {request.user.get_username()} is not the assignee or their delegate",
+            {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"},
+        )
 
 
 def _visible(request, cr) -> bool:

@@ -1,0 +1,121 @@
+"""Standing delegations: between its dates the delegate sees the delegator's
+tasks and acts for them (recorded as such); outside them, nothing."""
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from cycles import roles
+from reviews.models import AuditEvent, Delegation, HumanTask
+from scoping.models import Recommendation, ScopingSubmission
+
+from . import helpers
+from .factories import PASSWORD, UserFactory, scoped_report
+
+pytestmark = pytest.mark.temporal
+
+
+def browser(user) -> Client:
+    c = Client()
+    assert c.login(username=user.username, password=PASSWORD)
+    return c
+
+
+def api(user) -> APIClient:
+    c = APIClient()
+    c.force_login(user)
+    return c
+
+
+def as_recommended(cr) -> dict:
+    return {
+        "decisions": [
+            {"attribute_id": r.attribute_id, "include": r.include, "rationale": ""}
+            for r in Recommendation.objects.filter(cycle_report=cr)
+        ]
+    }
+
+
+def split(moment) -> dict:
+    local = timezone.localtime(moment)
+    return {"0": local.strftime("%Y-%m-%d"), "1": local.strftime("%H:%M:%S")}
+
+
+def admin_delegation(manager, delegator, delegate, starts, ends, reason="Annual leave"):
+    """Created the way a manager does it: the Delegation admin's add form."""
+    s, e = split(starts), split(ends)
+    return browser(manager).post(
+        "/admin/reviews/delegation/add/",
+        {"delegator": delegator.pk, "delegate": delegate.pk, "starts_at_0": s["0"], "starts_at_1": s["1"],
+         "ends_at_0": e["0"], "ends_at_1": e["1"], "reason": reason},
+    )
+
+
+def test_active_delegate_acts_for_the_delegator_and_others_cannot(temporal):
+    cr = scoped_report(attributes=3)
+    tester, manager = cr.tester, cr.cycle.test_manager
+    manager.is_staff = True
+    manager.save()
+    stand_in, former, future = (UserFactory(role=roles.TESTER) for _ in range(3))
+    now = timezone.now()
+    assert admin_delegation(manager, tester, stand_in, now - timedelta(hours=1), now + timedelta(days=5)).status_code == 302
+    assert admin_delegation(manager, tester, former, now - timedelta(days=9), now - timedelta(days=2)).status_code == 302
+    assert admin_delegation(manager, tester, future, now + timedelta(days=2), now + timedelta(days=9)).status_code == 302
+    assert Delegation.objects.filter(created_by=manager).count() == 3
+    # The admin refuses a delegation to oneself or one that ends before it starts.
+    bad = admin_delegation(manager, tester, tester, now, now - timedelta(days=1))
+    assert bad.status_code == 200 and Delegation.objects.count() == 3
+
+    assert helpers.start(api(tester), cr).status_code == 201
+    task = helpers.wait_for_task(cr, "tester_review")
+    helpers.wait_for_awaiting(temporal, cr, "tester_review")
+    form = f"/cycles/{cr.cycle_id}/reports/{cr.report_id}/review/"
+    submit = f"/api/cycles/{cr.cycle_id}/reports/{cr.report_id}/tester-review"
+
+    # Outside their dates, former and future delegates see nothing and are refused.
+    for outsider in (former, future):
+        assert [t["id"] for t in api(outsider).get("/api/tasks/").json()] == []
+        assert cr.report.name not in browser(outsider).get("/tasks/").content.decode()
+        assert api(outsider).post(submit, as_recommended(cr), format="json").status_code == 403
+        assert browser(outsider).get(form).status_code in (403, 404)
+
+    # The active delegate sees the task in "my tasks", HTML and API.
+    listed = api(stand_in).get("/api/tasks/").json()
+    assert [(t["id"], t["assignee"]) for t in listed] == [(task.pk, tester.username)]
+    inbox = browser(stand_in).get("/tasks/").content.decode()
+    assert cr.report.name in inbox and "delegated" in inbox
+    page = browser(stand_in).get(form)
+    assert page.status_code == 200
+
+    answer = api(stand_in).post(submit, as_recommended(cr), format="json")
+    assert answer.status_code == 200, answer.content
+    saved = ScopingSubmission.objects.get(cycle_report=cr)
+    assert (saved.submitted_by, saved.on_behalf_of) == (stand_in, tester)
+    task.refresh_from_db()
+    assert (task.state, task.completed_by, task.on_behalf_of) == (HumanTask.State.COMPLETED, stand_in, tester)
+    accepted = AuditEvent.objects.get(cycle_report=cr, event="submission_accepted")
+    assert (accepted.actor, accepted.on_behalf_of) == (stand_in, tester)
+
+
+def test_delegation_ends_while_the_task_is_open(temporal):
+    cr = scoped_report(attributes=2)
+    stand_in = UserFactory(role=roles.TESTER)
+    now = timezone.now()
+    delegation = Delegation.objects.create(
+        delegator=cr.tester, delegate=stand_in, starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=1),
+        reason="Leave", created_by=cr.cycle.test_manager,
+    )
+    assert helpers.start(api(cr.tester), cr).status_code == 201
+    task = helpers.wait_for_task(cr, "tester_review")
+    helpers.wait_for_awaiting(temporal, cr, "tester_review")
+    assert [t["id"] for t in api(stand_in).get("/api/tasks/").json()] == [task.pk]
+
+    Delegation.objects.filter(pk=delegation.pk).update(ends_at=timezone.now())
+    assert api(stand_in).get("/api/tasks/").json() == []
+    submit = f"/api/cycles/{cr.cycle_id}/reports/{cr.report_id}/tester-review"
+    assert api(stand_in).post(submit, as_recommended(cr), format="json").status_code == 403
+    assert not ScopingSubmission.objects.exists()
+    # The assignee themself still can.
+    assert api(cr.tester).post(submit, as_recommended(cr), format="json").status_code == 200

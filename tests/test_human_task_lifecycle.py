@@ -1,0 +1,180 @@
+"""Issue 4's "done when": a real workflow with second-scale durations, a real
+Celery worker on Redis sending the e-mails. Reminders, escalation at the due
+date, reminders after it, a reassignment through the admin action, the old
+assignee refused and the new one accepted, every notification, and the audit
+timeline in order."""
+import re
+
+import pytest
+from django.core import mail
+from django.test import Client
+from rest_framework.test import APIClient
+
+from cycles import roles
+from reviews.models import AuditEvent, HumanTask, Reassignment
+from scoping.models import Recommendation
+
+from . import helpers
+from .factories import PASSWORD, UserFactory, scoped_report
+from .temporal_harness import wait_until
+
+pytestmark = pytest.mark.temporal
+
+SITE = "https://regtest.bank.example"
+
+
+def browser(user) -> Client:
+    c = Client()
+    assert c.login(username=user.username, password=PASSWORD)
+    return c
+
+
+def api(user) -> APIClient:
+    c = APIClient()
+    c.force_login(user)
+    return c
+
+
+def mails(to=None, subject=""):
+    return [m for m in list(mail.outbox) if (to is None or to.email in m.to) and subject in m.subject]
+
+
+def events(cr, *names):
+    qs = AuditEvent.objects.filter(cycle_report=cr).order_by("at", "id")
+    return list(qs.filter(event__in=names) if names else qs)
+
+
+def is_subsequence(expected, actual) -> bool:
+    it = iter(actual)
+    return all(any(a == e for a in it) for e in expected)
+
+
+def decisions(cr, flip_one=False):
+    out, flipped = [], False
+    for rec in Recommendation.objects.filter(cycle_report=cr).select_related("attribute"):
+        include, rationale = rec.include, ""
+        if flip_one and not flipped and not rec.attribute.is_primary_key:
+            include, rationale, flipped = not rec.include, "Covered by a reconciliation control", True
+        out.append({"attribute_id": rec.attribute_id, "include": include, "rationale": rationale})
+    return {"decisions": out}
+
+
+def test_reminders_escalation_admin_reassignment_and_timeline(temporal, celery_redis_worker, settings):
+    settings.SITE_URL = SITE
+    cr = scoped_report(attributes=4, cycle__human_task_due_after=4, cycle__human_task_remind_every=1)
+    tester, owner, manager = cr.tester, cr.report_owner, cr.cycle.test_manager
+    manager.is_staff = True
+    manager.save()
+    tester2 = UserFactory(username="tester2", role=roles.TESTER)
+    form_path = f"/cycles/{cr.cycle_id}/reports/{cr.report_id}/review/"
+    approval_path = f"/cycles/{cr.cycle_id}/reports/{cr.report_id}/approval/"
+    report_path = f"/cycles/{cr.cycle_id}/reports/{cr.report_id}/"
+
+    assert helpers.start(api(tester), cr).status_code == 201
+    task = helpers.wait_for_task(cr, "tester_review")
+    helpers.wait_for_awaiting(temporal, cr, "tester_review")
+    assert (task.due_at - task.opened_at).total_seconds() == 4
+
+    # Assigned, then reminded every second, each e-mail linking to the form.
+    assigned = wait_until(lambda: mails(tester, "New task"), timeout=20, message="the assignment e-mail")
+    assert SITE + form_path in assigned[0].body
+    reminders = wait_until(lambda: len(mails(tester, "Reminder")) >= 2 and mails(tester, "Reminder"),
+                           timeout=20, message="two reminders")
+    assert all(SITE + form_path in m.body for m in reminders)
+
+    # At the due date: escalated, the manager told, an audit event; reminders go on.
+    wait_until(lambda: HumanTask.objects.get(pk=task.pk).state == "escalated", timeout=20, message="escalation")
+    task.refresh_from_db()
+    assert task.escalated_at >= task.due_at
+    escalation = wait_until(lambda: mails(manager, "Escalation"), timeout=20, message="the manager's escalation e-mail")
+    assert SITE + form_path in escalation[0].body and tester.username in escalation[0].body
+    assert len(events(cr, "escalated")) == 1
+    assert helpers.query(temporal, cr)["escalated"] is True
+    escalated_event = events(cr, "escalated")[0]
+    wait_until(lambda: AuditEvent.objects.filter(cycle_report=cr, event="reminder_sent", id__gt=escalated_event.id).exists(),
+               timeout=20, message="a reminder after the escalation")
+    after = len(mails(tester, "Reminder"))
+    wait_until(lambda: len(mails(tester, "Reminder")) > after, timeout=20, message="a reminder e-mail after the escalation")
+
+    # The test manager reassigns through the Django admin action.
+    admin = browser(manager)
+    changelist = "/admin/reviews/humantask/"
+    listing = admin.get(changelist)
+    assert listing.status_code == 200 and "reassign_tasks" in listing.content.decode()
+    form = admin.post(changelist, {"action": "reassign_tasks", "_selected_action": [task.pk]})
+    assert form.status_code == 200 and 'name="apply"' in form.content.decode()
+    refused = admin.post(changelist, {"action": "reassign_tasks", "_selected_action": [task.pk],
+                                      "to": "tester2", "reason": "", "apply": "Reassign"})
+    assert refused.status_code == 200 and "This field is required" in refused.content.decode()
+    assert not Reassignment.objects.exists()
+    done = admin.post(changelist, {"action": "reassign_tasks", "_selected_action": [task.pk],
+                                   "to": "tester2", "reason": "Tess is on leave", "apply": "Reassign"}, follow=True)
+    assert done.status_code == 200 and "Reassigned 1 task(s) to tester2" in done.content.decode()
+    task.refresh_from_db()
+    assert (task.assignee, task.original_assignee, task.state) == (tester2, tester, "escalated")
+    awaited = wait_until(lambda: (a := helpers.query(temporal, cr, "get_awaiting_action")) and a["assignee"] == "tester2" and a,
+                         message="the workflow to name tester2")
+    assert awaited["assignee"] == HumanTask.objects.get(pk=task.pk).assignee.username
+    assert awaited["action"] == "tester_review" and awaited["task_id"] == task.pk
+    assert api(tester2).get(f"/api/cycles/{cr.cycle_id}/reports/{cr.report_id}/status").json()["assignee"] == "tester2"
+    told = wait_until(lambda: mails(tester2, "reassigned"), timeout=20, message="the new assignee's e-mail")
+    assert SITE + form_path in told[0].body and "Tess is on leave" in told[0].body
+    wait_until(lambda: mails(tester2, "Reminder"), timeout=20, message="reminders now going to tester2")
+
+    # The old assignee is refused on the API and on the form; the new one succeeds.
+    api_url = f"/api/cycles/{cr.cycle_id}/reports/{cr.report_id}/tester-review"
+    old = api(tester).post(api_url, decisions(cr, flip_one=True), format="json")
+    assert old.status_code == 403 and "tester2" in old.json()["detail"]
+    old_browser = browser(tester)
+    assert old_browser.get(form_path).status_code == 403
+    assert old_browser.post(form_path, helpers.review_form_data(cr, token="old")).status_code == 403
+    assert len(events(cr, "submission_refused")) == 2
+    new = api(tester2).post(api_url, decisions(cr, flip_one=True), format="json", HTTP_IDEMPOTENCY_KEY="r1")
+    assert new.status_code == 200 and new.json()["accepted"] is True, new.content
+    task.refresh_from_db()
+    assert (task.state, task.completed_by, task.on_behalf_of) == ("completed", tester2, tester2)
+
+    # The owner sends it back, the new assignee keeps round two, the owner approves.
+    owner_url = f"/api/cycles/{cr.cycle_id}/reports/{cr.report_id}/report-owner-approval"
+    helpers.wait_for_awaiting(temporal, cr, "report_owner_approval")
+    back = api(owner).post(owner_url, {"approved": False, "comments": "Keep the rate in scope"}, format="json")
+    assert back.status_code == 200, back.content
+    sent_back = wait_until(lambda: mails(tester2, "Changes requested"), timeout=20, message="the sent-back e-mail")
+    assert SITE + report_path in sent_back[0].body and "Keep the rate in scope" in sent_back[0].body
+    round2 = helpers.wait_for_task(cr, "tester_review", round_no=2)
+    assert round2.assignee == tester2
+    helpers.wait_for_awaiting(temporal, cr, "tester_review")
+    again = api(tester2).post(api_url, decisions(cr), format="json")
+    assert again.status_code == 200, again.content
+    helpers.wait_for_awaiting(temporal, cr, "report_owner_approval")
+    assert api(owner).post(owner_url, {"approved": True}, format="json").status_code == 200
+    outcome = helpers.result(temporal, cr)
+    assert (outcome["versions"], outcome["approved_version"]) == (2, 2)
+    approved = wait_until(lambda: mails(tester2, "Approved"), timeout=20, message="the approval e-mail")
+    assert SITE + report_path in approved[0].body
+
+    # Every notification kind was sent, each with a link into the site.
+    subjects = [m.subject for m in mail.outbox]
+    for kind in ("New task", "Reminder", "Escalation", "Changes requested", "Approved"):
+        assert any(kind in s for s in subjects), (kind, subjects)
+    assert all(SITE + "/cycles/" in m.body for m in mail.outbox)
+
+    # The audit timeline on the report page: every event, in order.
+    page = browser(manager).get(report_path)
+    assert page.status_code == 200
+    shown = re.findall(r'<li class="event-([a-z_]+)">', page.content.decode())
+    recorded = [e.event for e in events(cr)]
+    assert shown == recorded
+    expected = [
+        "workflow_started", "phase_started", "recommendations_generated", "task_opened",
+        "reminder_sent", "escalated", "reminder_sent", "reassigned", "submission_refused", "submission_refused",
+        "submission_accepted", "task_opened", "changes_requested", "task_opened", "submission_accepted",
+        "task_opened", "approved", "phase_completed",
+    ]
+    assert is_subsequence(expected, recorded), recorded
+    assert recorded[-1] == "phase_completed"
+    reassigned = events(cr, "reassigned")[0]
+    assert (reassigned.actor, reassigned.on_behalf_of) == (manager, tester2)
+    assert all(e.workflow_id == cr.expected_workflow_id for e in events(cr))
+    accepted = events(cr, "submission_accepted")[0]
+    assert accepted.actor == tester2 and len(accepted.payload_hash) == 64
