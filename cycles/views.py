@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from reviews.models import AuditEvent, HumanTask
 from scoping import queries
@@ -15,10 +15,12 @@ from . import access, roles, services
 from .models import CycleReport, TestCycle
 
 
+@require_safe
 def home(request):
     return redirect("reviews:inbox")
 
 
+@require_safe
 def cycle_list(request):
     visible = access.visible_cycle_reports(request.user, CycleReport.objects.all())
     cycles = (
@@ -30,6 +32,7 @@ def cycle_list(request):
     return render(request, "cycles/cycle_list.html", {"cycles": cycles})
 
 
+@require_safe
 def cycle_detail(request, cycle_id: int):
     cycle = get_object_or_404(TestCycle.objects.select_related("test_manager"), pk=cycle_id)
     reports = (
@@ -63,6 +66,7 @@ def _cycle_report(request, cycle_id: int, report_id: int) -> CycleReport:
     return cr
 
 
+@require_safe
 def report_status(request, cycle_id: int, report_id: int):
     cr = _cycle_report(request, cycle_id, report_id)
     status = services.status(cr)
@@ -97,6 +101,7 @@ def start(request, cycle_id: int, report_id: int):
     return redirect("cycles:report_status", cr.cycle_id, cr.report_id)
 
 
+@require_safe
 def audit_csv(request, cycle_id: int):
     """The cycle's audit trail as CSV (test managers and admins)."""
     import csv
