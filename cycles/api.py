@@ -68,6 +68,9 @@ class SubmissionView(CycleReportView):
     kind: str
     serializer_class: type
 
+    def authorize(self, cr, task, on_behalf_of) -> None:
+        """Checks beyond "assignee or delegate", made before the payload is read."""
+
     def extra_checks(self, cr, serializer) -> dict:
         return {}
 
@@ -87,10 +90,12 @@ class SubmissionView(CycleReportView):
         task = human_tasks.active_task(cr, self.kind)
         if task is None:
             return Response({"detail": f"This report is not awaiting a {self.kind.replace('_', ' ')}."}, status=409)
-        if human_tasks.acting_for(request.user, task) is None:
+        on_behalf_of = human_tasks.acting_for(request.user, task)
+        if on_behalf_of is None:
             raise PermissionDenied(
                 f"This task is assigned to {task.assignee.get_username()}; only they or their delegate can act on it."
             )
+        self.authorize(cr, task, on_behalf_of)
         if not isinstance(request.data, dict):
             return Response({"detail": "Expected a JSON object."}, status=400)
         serializer = self.serializer_class(data=request.data)
@@ -119,8 +124,6 @@ class OwnerApprovalView(SubmissionView):
     kind = t.REPORT_OWNER_APPROVAL
     serializer_class = OwnerApprovalSerializer
 
-    def extra_checks(self, cr, serializer) -> dict:
-        current = queries.current_submission(cr)
-        if current is not None and current.submitted_by_id == self.request.user.pk:
+    def authorize(self, cr, task, on_behalf_of) -> None:
+        if human_tasks.reviewed_by(queries.current_submission(cr), self.request.user, on_behalf_of):
             raise PermissionDenied("You submitted this review; someone else must approve it.")
-        return {}

@@ -168,7 +168,7 @@ def owner_approval(request, cycle_id: int, report_id: int):
     if on_behalf_of is None:
         raise PermissionDenied("Only the report owner or their delegate can approve this report.")
     current = queries.current_submission(cr)
-    if current is not None and request.user.pk == current.submitted_by_id:
+    if human_tasks.reviewed_by(current, request.user, on_behalf_of):
         raise PermissionDenied("You submitted this review; someone else must approve it.")
     decisions = queries.decisions_by_attribute(current)
     recs = list(queries.recommendations(cr))
