@@ -25,6 +25,7 @@ def cycle_list(request):
     visible = access.visible_cycle_reports(request.user, CycleReport.objects.all())
     cycles = (
         TestCycle.objects.filter(cycle_reports__in=visible)
+        .select_related("test_manager")
         .annotate(reports=Count("cycle_reports", distinct=True))
         .distinct()
         .order_by("-created_at")
