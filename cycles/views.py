@@ -130,15 +130,18 @@ def audit_csv(request, cycle_id: int):
         for e in events.iterator(chunk_size=2000):
             yield writer.writerow(
                 [
-                    e.at.isoformat(),
-                    e.event,
-                    e.cycle_report.report.name,
-                    e.actor.get_username() if e.actor else "",
-                    e.on_behalf_of.get_username() if e.on_behalf_of else "",
-                    e.workflow_id,
-                    e.run_id,
-                    e.payload_hash,
-                    _csv_safe(e.detail),
+                    _csv_safe(cell)
+                    for cell in (
+                        e.at.isoformat(),
+                        e.event,
+                        e.cycle_report.report.name,
+                        e.actor.get_username() if e.actor else "",
+                        e.on_behalf_of.get_username() if e.on_behalf_of else "",
+                        e.workflow_id,
+                        e.run_id,
+                        e.payload_hash,
+                        e.detail,
+                    )
                 ]
             )
 
@@ -148,5 +151,7 @@ def audit_csv(request, cycle_id: int):
 
 
 def _csv_safe(text: str) -> str:
-    # A cell starting with = + - @ is a formula in spreadsheets: neutralise it.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    # A cell starting with = + - @ (or a tab or carriage return before one)
+    # is a formula in spreadsheets: neutralise it. Report names and usernames
+    # are typed by people too, so every cell goes through here.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
