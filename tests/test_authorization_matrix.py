@@ -34,7 +34,8 @@ from reviews import submissions
 from reviews.models import Delegation
 
 from . import helpers
-from .factories import ReportFactory, TestCycleFactory, UserFactory, scoped_report
+from .factories import ReportFactory, UserFactory, scoped_report
+from .factories import TestCycleFactory as CycleFactory
 
 pytestmark = pytest.mark.temporal
 
@@ -96,7 +97,7 @@ def world(temporal_env, django_db_blocker):
             reason="annual leave",
             created_by=users["superuser"],
         )
-        cycle = TestCycleFactory(test_manager=users["manager"])
+        cycle = CycleFactory(test_manager=users["manager"])
         mine = dict(cycle=cycle, tester=users["tester"])
         cr_review = scoped_report(attributes=3, report=ReportFactory(owner=users["owner"]), **mine)
         cr_approval = scoped_report(attributes=3, report=ReportFactory(owner=users["owner"]), **mine)
@@ -137,7 +138,9 @@ def world(temporal_env, django_db_blocker):
     temporal_env.run(terminate(), timeout=60)
     with django_db_blocker.unblock():
         # What a transactional test does at its end: leave an empty database.
-        call_command("flush", interactive=False, verbosity=0)
+        # Ids keep counting (no sequence reset), or a later test's report
+        # would get a workflow id this module's workflows already used.
+        call_command("flush", interactive=False, verbosity=0, reset_sequences=False)
 
 
 def client_for(world, role: str, **kwargs) -> Client:

@@ -19,7 +19,8 @@ from cycles import workflow_types as t
 from reviews.models import Delegation
 
 from . import rows
-from .factories import CycleReportFactory, ReportFactory, TestCycleFactory, UserFactory, scoped_report
+from .factories import CycleReportFactory, UserFactory, scoped_report
+from .factories import TestCycleFactory as CycleFactory
 
 SIZES = (5, 50)
 
@@ -39,7 +40,7 @@ def _tasks(n):
         delegator=away, delegate=tester, starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=1),
         reason="leave", created_by=tester,
     )
-    cycle = TestCycleFactory()
+    cycle = CycleFactory()
     for i in range(n):
         assignee = tester if i % 2 else away
         cr = CycleReportFactory(cycle=cycle, tester=assignee)
@@ -101,7 +102,7 @@ def report_status(n):
 
 def _cycle_with_reports(n):
     tester = UserFactory(role=roles.TESTER)
-    cycle = TestCycleFactory()
+    cycle = CycleFactory()
     for _ in range(n):
         cr = scoped_report(attributes=2, cycle=cycle, tester=tester)
         rows.task(cr, t.TESTER_REVIEW, tester)
