@@ -39,3 +39,24 @@ def test_granting_again_changes_nothing_and_keeps_extra_grants():
     before = codenames(roles.TEST_MANAGER)
     grant()
     assert codenames(roles.TEST_MANAGER) == before
+
+
+def test_a_test_manager_sees_the_reassign_action_in_the_admin():
+    from django.test import Client
+
+    from cycles import workflow_types as t
+
+    from . import rows
+    from .factories import scoped_report
+
+    cr = scoped_report(attributes=1)
+    rows.task(cr, t.TESTER_REVIEW, cr.tester)
+    manager = cr.cycle.test_manager
+    manager.is_staff = True
+    manager.save()
+    client = Client()
+    client.force_login(manager)
+    page = client.get("/admin/reviews/humantask/")
+    assert page.status_code == 200
+    assert 'value="reassign_tasks"' in page.content.decode()
+    assert "/admin/reviews/humantask/add/" not in page.content.decode()
