@@ -68,8 +68,8 @@ class SubmissionView(CycleReportView):
     kind: str
     serializer_class: type
 
-    def authorize(self, cr, task, on_behalf_of) -> None:
-        """Checks beyond "assignee or delegate", made before the payload is read."""
+    def authorize(self, cr, task) -> None:
+        """Checks beyond "assignee or delegate", made before the payload is validated."""
 
     def extra_checks(self, cr, serializer) -> dict:
         return {}
@@ -90,14 +90,13 @@ class SubmissionView(CycleReportView):
         task = human_tasks.active_task(cr, self.kind)
         if task is None:
             return Response({"detail": f"This report is not awaiting a {self.kind.replace('_', ' ')}."}, status=409)
-        on_behalf_of = human_tasks.acting_for(request.user, task)
-        if on_behalf_of is None:
+        if human_tasks.acting_for(request.user, task) is None:
             raise PermissionDenied(
                 f"This task is assigned to {task.assignee.get_username()}; only they or their delegate can act on it."
             )
-        self.authorize(cr, task, on_behalf_of)
         if not isinstance(request.data, dict):
             return Response({"detail": "Expected a JSON object."}, status=400)
+        self.authorize(cr, task)
         serializer = self.serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
         errors = self.extra_checks(cr, serializer)
@@ -124,6 +123,7 @@ class OwnerApprovalView(SubmissionView):
     kind = t.REPORT_OWNER_APPROVAL
     serializer_class = OwnerApprovalSerializer
 
-    def authorize(self, cr, task, on_behalf_of) -> None:
+    def authorize(self, cr, task) -> None:
+        on_behalf_of = human_tasks.acting_for(self.request.user, task)
         if human_tasks.reviewed_by(queries.current_submission(cr), self.request.user, on_behalf_of):
             raise PermissionDenied("You submitted this review; someone else must approve it.")
