@@ -263,7 +263,8 @@ MATRIX += [(f"{name} by POST", "post", url, {}, expect(405)) for name, url in RE
 REASSIGN = [
     # An empty body: managers pass authorization and get the validation answer.
     ("api reassign, invalid", "post", "/api/tasks/{review_task}/reassign", {}, only(400, MANAGERS, 403, anonymous=401)),
-    ("api reassign by GET", "get", "/api/tasks/{review_task}/reassign", None, only(405, MANAGERS, 403, anonymous=401)),
+    ("api reassign by GET", "get", "/api/tasks/{review_task}/reassign", None, expect(405, anonymous=401)),
+    ("api reassign, unknown task", "post", "/api/tasks/999999/reassign", {"to": "x", "reason": "y"}, only(404, MANAGERS, 403, anonymous=401)),
 ]
 
 
