@@ -68,6 +68,9 @@ class SubmissionView(CycleReportView):
     kind: str
     serializer_class: type
 
+    def authorize(self, cr, task) -> None:
+        """Checks beyond "assignee or delegate", made before the payload is validated."""
+
     def extra_checks(self, cr, serializer) -> dict:
         return {}
 
@@ -100,6 +103,7 @@ class SubmissionView(CycleReportView):
             raise PermissionDenied(answer.body["detail"])
         if not isinstance(request.data, dict):
             return Response({"detail": "Expected a JSON object."}, status=400)
+        self.authorize(cr, task)
         serializer = self.serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
         errors = self.extra_checks(cr, serializer)
@@ -126,8 +130,7 @@ class OwnerApprovalView(SubmissionView):
     kind = t.REPORT_OWNER_APPROVAL
     serializer_class = OwnerApprovalSerializer
 
-    def extra_checks(self, cr, serializer) -> dict:
-        current = queries.current_submission(cr)
-        if current is not None and current.submitted_by_id == self.request.user.pk:
+    def authorize(self, cr, task) -> None:
+        on_behalf_of = human_tasks.acting_for(self.request.user, task)
+        if human_tasks.reviewed_by(queries.current_submission(cr), self.request.user, on_behalf_of):
             raise PermissionDenied("You submitted this review; someone else must approve it.")
-        return {}

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from reviews.models import AuditEvent, HumanTask
 from scoping import queries
@@ -15,14 +15,17 @@ from . import access, roles, services
 from .models import CycleReport, TestCycle
 
 
+@require_safe
 def home(request):
     return redirect("reviews:inbox")
 
 
+@require_safe
 def cycle_list(request):
     visible = access.visible_cycle_reports(request.user, CycleReport.objects.all())
     cycles = (
         TestCycle.objects.filter(cycle_reports__in=visible)
+        .select_related("test_manager")
         .annotate(reports=Count("cycle_reports", distinct=True))
         .distinct()
         .order_by("-created_at")
@@ -30,6 +33,7 @@ def cycle_list(request):
     return render(request, "cycles/cycle_list.html", {"cycles": cycles})
 
 
+@require_safe
 def cycle_detail(request, cycle_id: int):
     cycle = get_object_or_404(TestCycle.objects.select_related("test_manager"), pk=cycle_id)
     reports = (
@@ -63,6 +67,7 @@ def _cycle_report(request, cycle_id: int, report_id: int) -> CycleReport:
     return cr
 
 
+@require_safe
 def report_status(request, cycle_id: int, report_id: int):
     cr = _cycle_report(request, cycle_id, report_id)
     status = services.status(cr)
@@ -97,6 +102,7 @@ def start(request, cycle_id: int, report_id: int):
     return redirect("cycles:report_status", cr.cycle_id, cr.report_id)
 
 
+@require_safe
 def audit_csv(request, cycle_id: int):
     """The cycle's audit trail as CSV (test managers and admins)."""
     import csv
@@ -124,15 +130,18 @@ def audit_csv(request, cycle_id: int):
         for e in events.iterator(chunk_size=2000):
             yield writer.writerow(
                 [
-                    e.at.isoformat(),
-                    e.event,
-                    e.cycle_report.report.name,
-                    e.actor.get_username() if e.actor else "",
-                    e.on_behalf_of.get_username() if e.on_behalf_of else "",
-                    e.workflow_id,
-                    e.run_id,
-                    e.payload_hash,
-                    _csv_safe(e.detail),
+                    _csv_safe(cell)
+                    for cell in (
+                        e.at.isoformat(),
+                        e.event,
+                        e.cycle_report.report.name,
+                        e.actor.get_username() if e.actor else "",
+                        e.on_behalf_of.get_username() if e.on_behalf_of else "",
+                        e.workflow_id,
+                        e.run_id,
+                        e.payload_hash,
+                        e.detail,
+                    )
                 ]
             )
 
@@ -142,5 +151,7 @@ def audit_csv(request, cycle_id: int):
 
 
 def _csv_safe(text: str) -> str:
-    # A cell starting with = + - @ is a formula in spreadsheets: neutralise it.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    # A cell starting with = + - @ (or a tab or carriage return before one)
+    # is a formula in spreadsheets: neutralise it. Report names and usernames
+    # are typed by people too, so every cell goes through here.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

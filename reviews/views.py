@@ -10,7 +10,7 @@ from django.db.models import Case, IntegerField, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from cycles import roles
 from cycles.models import CycleReport, TestCycle
@@ -37,11 +37,13 @@ def _with_overdue_first(qs):
     ).order_by("-overdue", "due_at", "id")
 
 
+@require_safe
 def inbox(request):
     tasks = _with_overdue_first(human_tasks.open_tasks_for(request.user))
     return render(request, "reviews/inbox.html", {"tasks": tasks, "now": timezone.now()})
 
 
+@require_safe
 def manager_tasks(request):
     if not roles.is_manager(request.user):
         raise PermissionDenied("Only test managers and admins see every task.")
@@ -168,7 +170,7 @@ def owner_approval(request, cycle_id: int, report_id: int):
         _refuse_post(request, cr, t.REPORT_OWNER_APPROVAL, task)
         raise PermissionDenied("Only the report owner or their delegate can approve this report.")
     current = queries.current_submission(cr)
-    if current is not None and request.user.pk == current.submitted_by_id:
+    if human_tasks.reviewed_by(current, request.user, on_behalf_of):
         raise PermissionDenied("You submitted this review; someone else must approve it.")
     decisions = queries.decisions_by_attribute(current)
     recs = list(queries.recommendations(cr))
