@@ -16,29 +16,7 @@ class ReassignForm(forms.Form):
     reason = forms.CharField(max_length=500, widget=forms.TextInput(attrs={"size": 60}))
 
 
-class ManagersMayView:
-    """Test managers are staff without model permissions: their role (a
-    group) is what lets them see the human side in the admin."""
-
-    def has_module_permission(self, request):
-        return roles.is_manager(request.user) or super().has_module_permission(request)
-
-    def has_view_permission(self, request, obj=None):
-        return roles.is_manager(request.user) or super().has_view_permission(request, obj)
-
-
-class ManagersMayEdit(ManagersMayView):
-    def has_add_permission(self, request, *args):
-        return roles.is_manager(request.user) or super().has_add_permission(request, *args)
-
-    def has_change_permission(self, request, obj=None):
-        return roles.is_manager(request.user) or super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return roles.is_manager(request.user) or super().has_delete_permission(request, obj)
-
-
-class ReassignmentInline(ManagersMayView, admin.TabularInline):
+class ReassignmentInline(admin.TabularInline):
     model = Reassignment
     extra = 0
     can_delete = False
@@ -49,7 +27,7 @@ class ReassignmentInline(ManagersMayView, admin.TabularInline):
 
 
 @admin.register(HumanTask)
-class HumanTaskAdmin(ManagersMayView, admin.ModelAdmin):
+class HumanTaskAdmin(admin.ModelAdmin):
     list_display = ["id", "kind", "cycle_report", "round", "assignee", "original_assignee", "due_at", "state"]
     list_filter = ["state", "kind", "cycle_report__cycle"]
     list_select_related = ["cycle_report__report", "cycle_report__cycle", "assignee", "original_assignee"]
@@ -90,7 +68,7 @@ class HumanTaskAdmin(ManagersMayView, admin.ModelAdmin):
 
 
 @admin.register(Delegation)
-class DelegationAdmin(ManagersMayEdit, admin.ModelAdmin):
+class DelegationAdmin(admin.ModelAdmin):
     list_display = ["delegator", "delegate", "starts_at", "ends_at", "reason", "created_by"]
     readonly_fields = ["created_by"]
 
@@ -100,7 +78,7 @@ class DelegationAdmin(ManagersMayEdit, admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
-class ReadOnly(ManagersMayView, admin.ModelAdmin):
+class ReadOnly(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
