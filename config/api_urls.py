@@ -1,5 +1,6 @@
 from django.urls import path
 from django.contrib.auth.decorators import login_not_required
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.authtoken.views import obtain_auth_token
 
 from cycles import api
@@ -15,6 +16,8 @@ urlpatterns = [
     path(f"{CR}/tester-review", api.TesterReviewView.as_view(), name="api-tester-review"),
     path(f"{CR}/report-owner-approval", api.OwnerApprovalView.as_view(), name="api-owner-approval"),
     path("tasks/", reviews_api.TaskListView.as_view(), name="api-tasks"),
+    # OpenAPI 3 schema of this API (fixed URL /api/schema/); logged-in users only.
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]
 
 # DRF authenticates inside the view (token or session) and answers 401/403
