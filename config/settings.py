@@ -236,3 +236,6 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
 }
+# Without the manifest (development), whitenoise serves straight from the
+# apps' and static/ folders, so gunicorn works locally without collectstatic.
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
