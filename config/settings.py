@@ -239,3 +239,5 @@ SPECTACULAR_SETTINGS = {
 # Without the manifest (development), whitenoise serves straight from the
 # apps' and static/ folders, so gunicorn works locally without collectstatic.
 WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
+# The Celery queue tasks go to and workers consume (deployments sharing a broker).
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
