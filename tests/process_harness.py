@@ -16,6 +16,8 @@ from urllib.parse import quote
 from django.conf import settings
 from django.db import connection
 
+from .celery_harness import broker_url
+
 REPO = Path(settings.BASE_DIR)
 ENTRYPOINT = REPO / "docker" / "entrypoint.sh"
 
@@ -51,7 +53,7 @@ def production_env(**overrides: str) -> dict:
         SECRET_KEY=secrets.token_urlsafe(64),
         ALLOWED_HOSTS="127.0.0.1,localhost",
         DATABASE_URL=current_database_url(),
-        CELERY_BROKER_URL="redis://127.0.0.1:6379/4",
+        CELERY_BROKER_URL=broker_url(),
         TEMPORAL_ADDRESS=settings.TEMPORAL_ADDRESS,
         TEMPORAL_NAMESPACE=settings.TEMPORAL_NAMESPACE,
         TEMPORAL_TASK_QUEUE=settings.TEMPORAL_TASK_QUEUE,

@@ -14,13 +14,13 @@ from celery import Celery
 from cycles import services
 from cycles import workflow_types as t
 
-from .celery_harness import require_service
+from .celery_harness import broker_url, require_service
 from .factories import scoped_report
 from .helpers import wait_for_task
 from .process_harness import ENTRYPOINT, background, closed_port, free_port, production_env, run
 from .temporal_harness import wait_until
 
-REDIS = "redis://127.0.0.1:6379/4"
+REDIS = broker_url()  # CELERY_TEST_BROKER_URL
 
 
 def get(url: str, headers=None):

@@ -7,10 +7,10 @@ from django.test import Client
 
 from cycles import temporal_client
 
-from .celery_harness import require_service
+from .celery_harness import broker_url, require_service
 from .process_harness import closed_port
 
-REDIS = "redis://127.0.0.1:6379/4"
+REDIS = broker_url()  # CELERY_TEST_BROKER_URL
 
 
 @pytest.fixture
