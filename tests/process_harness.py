@@ -57,12 +57,36 @@ def production_env(**overrides: str) -> dict:
         TEMPORAL_ADDRESS=settings.TEMPORAL_ADDRESS,
         TEMPORAL_NAMESPACE=settings.TEMPORAL_NAMESPACE,
         TEMPORAL_TASK_QUEUE=settings.TEMPORAL_TASK_QUEUE,
+        CELERY_TASK_DEFAULT_QUEUE=CONTAINER_QUEUE,
         # The tests' durations stay short; the rest is the production default.
         HUMAN_TASK_DUE_AFTER="3600",
         HUMAN_TASK_REMIND_EVERY="600",
     )
     env.update(overrides)
     return env
+
+
+# The subprocesses' Celery messages (e-mail notices from activities) go to a
+# queue of their own, emptied around each test, so that none is left in the
+# broker for the suite's other Celery tests to pick up.
+CONTAINER_QUEUE = "regtest-container-tests"
+
+
+@contextmanager
+def own_celery_queue():
+    import redis
+
+    def purge():
+        try:
+            redis.Redis.from_url(broker_url(), socket_timeout=5).delete(CONTAINER_QUEUE)
+        except redis.RedisError:
+            pass  # no Redis here: nothing can have been queued either
+
+    purge()
+    try:
+        yield CONTAINER_QUEUE
+    finally:
+        purge()
 
 
 def run(args, env: dict, timeout: float = 120) -> subprocess.CompletedProcess:

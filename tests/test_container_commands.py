@@ -17,7 +17,7 @@ from cycles import workflow_types as t
 from .celery_harness import broker_url, require_service
 from .factories import scoped_report
 from .helpers import wait_for_task
-from .process_harness import ENTRYPOINT, background, closed_port, free_port, production_env, run
+from .process_harness import ENTRYPOINT, background, closed_port, free_port, own_celery_queue, production_env, run
 from .temporal_harness import wait_until
 
 REDIS = broker_url()  # CELERY_TEST_BROKER_URL
@@ -125,7 +125,7 @@ def test_temporal_worker_process_runs_activities_with_json_logs(temporal, settin
     cr = scoped_report(attributes=3)
     log = tmp_path / "worker.log"
     handle = None
-    with background([ENTRYPOINT, "temporal-worker"], env, log) as proc:
+    with own_celery_queue(), background([ENTRYPOINT, "temporal-worker"], env, log) as proc:
         try:
             services.start_workflow(cr, actor=cr.tester)
             handle = temporal.env.client.get_workflow_handle(cr.expected_workflow_id)
@@ -158,17 +158,15 @@ def test_run_worker_check_against_the_dev_server_and_a_closed_port(temporal_env)
 def test_celery_worker_process_sends_mail_and_answers_ping(tmp_path):
     require_service(REDIS, "Redis")
     mail_dir = tmp_path / "mail"
-    queue = f"container-{uuid.uuid4().hex[:8]}"  # leftovers of earlier runs stay on other queues
     env = production_env(
         CELERY_BROKER_URL=REDIS,
         CELERY_CONCURRENCY="1",
-        CELERY_TASK_DEFAULT_QUEUE=queue,
         EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
         EMAIL_FILE_PATH=str(mail_dir),
         DATABASE_URL="sqlite:///" + str(tmp_path / "unused.sqlite3"),
     )
     log = tmp_path / "celery.log"
-    with background([ENTRYPOINT, "celery-worker"], env, log) as proc:
+    with own_celery_queue() as queue, background([ENTRYPOINT, "celery-worker"], env, log) as proc:
         sender = Celery("probe", broker=REDIS)
         sender.send_task(
             "reviews.tasks.send_notification_email",

@@ -87,3 +87,12 @@ def test_lines_about_no_workflow_have_none(db, json_lines):
     (line,) = [r for r in json_lines() if r["logger"] == "regtest.test"]
     assert line["message"] == "nothing to do with a workflow"
     assert "workflow_id" not in line
+
+
+def test_workflow_logger_lines_carry_the_workflow_id(db, json_lines):
+    # What temporalio's workflow.logger and the worker put on a record.
+    details = {"workflow_id": "test-cycle-1-report-2", "run_id": "r1", "workflow_type": "TestCycleWorkflow"}
+    logging.getLogger("temporalio.workflow").warning("replayed", extra={"temporal_workflow": details})
+    (line,) = [r for r in json_lines() if r["logger"] == "temporalio.workflow"]
+    assert line["workflow_id"] == "test-cycle-1-report-2"
+    assert line["workflow_run_id"] == "r1"
