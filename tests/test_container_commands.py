@@ -17,7 +17,7 @@ from cycles import workflow_types as t
 from .celery_harness import broker_url, require_service
 from .factories import scoped_report
 from .helpers import wait_for_task
-from .process_harness import ENTRYPOINT, background, closed_port, free_port, own_celery_queue, production_env, run
+from .container_harness import ENTRYPOINT, background, closed_port, free_port, own_celery_queue, production_env, run
 from .temporal_harness import wait_until
 
 REDIS = broker_url()  # CELERY_TEST_BROKER_URL

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .process_harness import ENTRYPOINT, REPO
+from .container_harness import ENTRYPOINT, REPO
 from .temporal_harness import env_flag
 
 DOCKERFILE = (REPO / "Dockerfile").read_text()

@@ -8,7 +8,7 @@ from django.test import Client
 from cycles import temporal_client
 
 from .celery_harness import broker_url, require_service
-from .process_harness import closed_port
+from .container_harness import closed_port
 
 REDIS = broker_url()  # CELERY_TEST_BROKER_URL
 

@@ -14,7 +14,7 @@ from cycles import workflow_types as t
 
 from .factories import UserFactory, scoped_report
 from .helpers import start, wait_for_task
-from .process_harness import closed_port
+from .container_harness import closed_port
 from .temporal_harness import wait_until
 
 

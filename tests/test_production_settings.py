@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from .process_harness import production_env, run
+from .container_harness import production_env, run
 
 PRINT_SETTINGS = """
 import json, django
