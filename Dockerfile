@@ -1,22 +1,42 @@
-# One image for the web server, the Temporal worker and the Celery worker.
-FROM python:3.11-slim AS build
-WORKDIR /src
-COPY pyproject.toml ./
+# One image for every process: the web server, the Temporal worker and the
+# Celery worker (and beat, migrations), chosen by the command:
+#   docker run IMAGE web | temporal-worker | celery-worker | celery-beat | migrate
+# See docker/entrypoint.sh; the tests run the same command lines.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    DJANGO_SETTINGS_MODULE=config.settings_production \
+    PORT=8000
+
+WORKDIR /app
+
+# Dependencies only (no dev extra), in their own layer so that a source
+# change does not reinstall them.
+COPY pyproject.toml docker/requirements.py /tmp/build/
+RUN python /tmp/build/requirements.py /tmp/build/pyproject.toml > /tmp/build/requirements.txt \
+    && pip install --no-cache-dir -r /tmp/build/requirements.txt \
+    && rm -rf /tmp/build
+
+# The source runs from /app (BASE_DIR), templates/ and static/ beside it.
+COPY manage.py ./
 COPY config ./config
 COPY cycles ./cycles
 COPY scoping ./scoping
 COPY reviews ./reviews
-RUN pip wheel --no-cache-dir --wheel-dir /wheels .
+COPY templates ./templates
+COPY static ./static
+COPY docker/entrypoint.sh ./docker/entrypoint.sh
 
-FROM python:3.11-slim
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=config.settings
-RUN useradd --create-home --uid 10001 app
-WORKDIR /app
-COPY --from=build /wheels /wheels
-RUN pip install --no-cache-dir /wheels/* && rm -rf /wheels
-COPY --chown=app:app manage.py ./
-COPY --chown=app:app templates ./templates
-COPY --chown=app:app static ./static
-USER app
+# Hashed, compressed static files, served by whitenoise from /app/staticfiles.
+RUN ./docker/entrypoint.sh collectstatic \
+    && rm -rf /app/.local \
+    && useradd --create-home --uid 10001 --user-group app
+
+# The source stays owned by root: the app cannot rewrite itself.
+USER 10001:10001
 EXPOSE 8000
-CMD ["python", "manage.py", "run_worker"]
+ENTRYPOINT ["/app/docker/entrypoint.sh"]
+CMD ["web"]

@@ -2,6 +2,7 @@ from django.urls import path
 from django.contrib.auth.decorators import login_not_required
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.parsers import FormParser, MultiPartParser
+from drf_spectacular.views import SpectacularAPIView
 
 from cycles import api
 from cycles import url_converters  # noqa: F401  (registers <id:...>)
@@ -20,7 +21,9 @@ urlpatterns = [
     path(f"{CR}/tester-review", api.TesterReviewView.as_view(), name="api-tester-review"),
     path(f"{CR}/report-owner-approval", api.OwnerApprovalView.as_view(), name="api-owner-approval"),
     path("tasks/", reviews_api.TaskListView.as_view(), name="api-tasks"),
-    path("tasks/<int:task_id>/reassign", reviews_api.TaskReassignView.as_view(), name="api-task-reassign"),
+    path("tasks/<id:task_id>/reassign", reviews_api.TaskReassignView.as_view(), name="api-task-reassign"),
+    # OpenAPI 3 schema of this API (fixed URL /api/schema/); logged-in users only.
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]
 
 # DRF authenticates inside the view (token or session) and answers 401/403

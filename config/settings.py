@@ -196,3 +196,57 @@ TEMPORAL_TLS_CLIENT_CERT = env.str("TEMPORAL_TLS_CLIENT_CERT", default="")
 TEMPORAL_TLS_CLIENT_KEY = env.str("TEMPORAL_TLS_CLIENT_KEY", default="")
 TEMPORAL_TLS_SERVER_CA = env.str("TEMPORAL_TLS_SERVER_CA", default="")
 TEMPORAL_API_KEY = env.str("TEMPORAL_API_KEY", default="")
+
+# --- Production stack (issue 6; config/settings_production.py tightens these) ---
+# Static files are served by the app server itself (whitenoise): placed right
+# after SecurityMiddleware, as its documentation requires.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+)
+# Binds the workflow id named by a request's URL to its log lines.
+MIDDLEWARE.append("config.log_context.WorkflowIdMiddleware")
+# Hashed, compressed file names (collectstatic writes a manifest); off while
+# developing so that edits to static/ show without collectstatic.
+STATIC_MANIFEST = env.bool("STATIC_MANIFEST", default=not DEBUG)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+from .logging_config import build as _build_logging  # noqa: E402
+
+LOGGING = _build_logging(LOG_FORMAT, LOG_LEVEL)
+
+# /readyz: which dependencies must be reachable for "ready" (all are reported),
+# and how long each check may take.
+READYZ_REQUIRED = env.list("READYZ_REQUIRED", default=["database", "temporal", "broker"])
+READYZ_TIMEOUT = env.float("READYZ_TIMEOUT", default=3.0)
+
+# OpenAPI schema of the REST API (drf-spectacular), Swagger UI from local files.
+INSTALLED_APPS += ["drf_spectacular", "drf_spectacular_sidecar"]
+REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "drf_spectacular.openapi.AutoSchema"
+SPECTACULAR_SETTINGS = {
+    "TITLE": "RegTest cycles API",
+    "DESCRIPTION": "Regulatory test cycles with people in the loop: start a report's workflow, "
+    "read its status and attributes, submit the tester's review and the report owner's approval.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The schema describes internal endpoints: readable by logged-in users only.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+# Without the manifest (development), whitenoise serves straight from the
+# apps' and static/ folders, so gunicorn works locally without collectstatic.
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
+# The Celery queue tasks go to and workers consume (deployments sharing a broker).
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")

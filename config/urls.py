@@ -13,3 +13,17 @@ urlpatterns = [
     path("cycles/", include("cycles.urls")),
     path("", include("reviews.urls")),
 ]
+
+# Issue 6: probes (open, see config/health.py) and the API's browsable docs.
+from django.contrib.auth.decorators import login_required  # noqa: E402
+from drf_spectacular.views import SpectacularSwaggerView  # noqa: E402
+
+from config import health  # noqa: E402
+
+urlpatterns += [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    # An HTML page: anonymous visitors go to the login page like elsewhere
+    # (DRF views opt out of LoginRequiredMiddleware, hence login_required).
+    path("api/docs/", login_required(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),
+]

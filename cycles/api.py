@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status as http
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
@@ -12,6 +13,7 @@ from scoping import queries
 from scoping.models import ReportAttribute
 
 from . import access, services
+from . import api_schema as doc
 from . import workflow_types as t
 from .models import CycleReport
 from .serializers import AttributeSerializer, OwnerApprovalSerializer, TesterReviewSerializer
@@ -36,6 +38,18 @@ class CycleReportView(APIView):
         return cr
 
 
+@extend_schema_view(
+    post=extend_schema(
+        summary="Start the report's workflow (harmless if it is already running)",
+        request=None,
+        responses={
+            201: OpenApiResponse(doc.StartedSerializer, description="Started."),
+            200: OpenApiResponse(doc.StartedSerializer, description="Already running."),
+            **doc.READ_ERRORS,
+            503: OpenApiResponse(doc.ErrorSerializer, description="Temporal is unreachable; try again."),
+        },
+    )
+)
 class StartView(CycleReportView):
     def post(self, request, cycle_id: int, report_id: int):
         cr = self.cycle_report(request, cycle_id, report_id)
@@ -51,11 +65,23 @@ class StartView(CycleReportView):
         )
 
 
+@extend_schema_view(
+    get=extend_schema(
+        summary="Where the report is: phase, what it awaits from whom, until when",
+        responses={200: doc.StatusSerializer, **doc.READ_ERRORS},
+    )
+)
 class StatusView(CycleReportView):
     def get(self, request, cycle_id: int, report_id: int):
         return Response(services.status(self.cycle_report(request, cycle_id, report_id)))
 
 
+@extend_schema_view(
+    get=extend_schema(
+        summary="The report's attributes with the recommender's advice",
+        responses={200: AttributeSerializer(many=True), **doc.READ_ERRORS},
+    )
+)
 class AttributesView(CycleReportView):
     def get(self, request, cycle_id: int, report_id: int):
         cr = self.cycle_report(request, cycle_id, report_id)
@@ -113,6 +139,14 @@ class SubmissionView(CycleReportView):
         return Response(answer.body, status=answer.status)
 
 
+@extend_schema_view(
+    post=extend_schema(
+        summary="Submit the tester's review: include or exclude every attribute",
+        request=TesterReviewSerializer,
+        parameters=[doc.IDEMPOTENCY_KEY],
+        responses=doc.SUBMISSION_RESPONSES,
+    )
+)
 class TesterReviewView(SubmissionView):
     kind = t.TESTER_REVIEW
     serializer_class = TesterReviewSerializer
@@ -126,6 +160,14 @@ class TesterReviewView(SubmissionView):
         return {"decisions": errors} if errors else {}
 
 
+@extend_schema_view(
+    post=extend_schema(
+        summary="Approve the review, or send it back with comments",
+        request=OwnerApprovalSerializer,
+        parameters=[doc.IDEMPOTENCY_KEY],
+        responses=doc.SUBMISSION_RESPONSES,
+    )
+)
 class OwnerApprovalView(SubmissionView):
     kind = t.REPORT_OWNER_APPROVAL
     serializer_class = OwnerApprovalSerializer

@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from scoping import decision_rules
@@ -30,6 +31,7 @@ class AttributeSerializer(serializers.ModelSerializer):
             "recommendation",
         ]
 
+    @extend_schema_field(RecommendationSerializer(allow_null=True))
     def get_recommendation(self, attribute):
         rec = self.context["recommendations"].get(attribute.pk)
         return RecommendationSerializer(rec).data if rec else None

@@ -26,14 +26,14 @@ def tls_config() -> TLSConfig | bool:
     return bool(getattr(settings, "TEMPORAL_TLS", False))
 
 
-async def connect(address: str | None = None) -> Client:
+def connect_options() -> dict:
+    """The keyword arguments of Client.connect that the settings decide."""
     api_key = getattr(settings, "TEMPORAL_API_KEY", "") or None
     tls = tls_config()
     if api_key and tls is False:
         tls = True  # Temporal Cloud API keys always travel over TLS
-    return await Client.connect(
-        address or settings.TEMPORAL_ADDRESS,
-        namespace=settings.TEMPORAL_NAMESPACE,
-        api_key=api_key,
-        tls=tls,
-    )
+    return {"namespace": settings.TEMPORAL_NAMESPACE, "api_key": api_key, "tls": tls}
+
+
+async def connect(address: str | None = None) -> Client:
+    return await Client.connect(address or settings.TEMPORAL_ADDRESS, **connect_options())

@@ -21,6 +21,7 @@ from temporalio.worker import (
 from reviews.activities import ACTIVITIES as REVIEW_ACTIVITIES
 from scoping.activities import ACTIVITIES as SCOPING_ACTIVITIES
 
+from .activity_log import ActivityLogInterceptor
 from .test_cycle_workflow import TestCycleWorkflow
 
 ACTIVITIES = [*SCOPING_ACTIVITIES, *REVIEW_ACTIVITIES]
@@ -65,5 +66,5 @@ def build_worker(client: Client, task_queue: str | None = None, threads: int | N
         activities=ACTIVITIES,
         activity_executor=ThreadPoolExecutor(max_workers=threads, thread_name_prefix="activity"),
         max_concurrent_activities=threads,
-        interceptors=[DjangoInterceptor()],
+        interceptors=[DjangoInterceptor(), ActivityLogInterceptor()],
     )

@@ -1,4 +1,5 @@
 import asyncio
+import os
 import signal
 
 from django.conf import settings
@@ -26,7 +27,12 @@ class Command(BaseCommand):
             except Exception as exc:  # any failure to reach Temporal
                 raise CommandError(f"Temporal at {settings.TEMPORAL_ADDRESS} is not reachable: {exc}") from exc
             self.stdout.write(f"Temporal at {settings.TEMPORAL_ADDRESS} is reachable")
-            return
+            self.stdout.flush()
+            # Exit now: under load, interpreter shutdown can race the SDK's
+            # native client threads and abort (SIGABRT, exit 134), which a
+            # container healthcheck would read as "unhealthy". Nothing is
+            # left to clean up after a check.
+            os._exit(0)
         asyncio.run(self._run())
 
     async def _check(self, timeout: float):
