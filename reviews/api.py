@@ -1,8 +1,10 @@
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cycles import api_schema as doc
 from cycles import roles
 
 from .human_tasks import open_tasks_for
@@ -28,6 +30,23 @@ class TaskListView(ListAPIView):
         return open_tasks_for(self.request.user)
 
 
+class ReassignSerializer(serializers.Serializer):
+    to = serializers.CharField(max_length=150, help_text="username of the new assignee")
+    reason = serializers.CharField(max_length=500, help_text="why the task moves (kept in the audit trail)")
+
+
+@extend_schema(
+    request=ReassignSerializer,
+    responses={
+        200: TaskSerializer,
+        400: OpenApiResponse(description="Missing or invalid 'to'/'reason', or the user lacks the needed role."),
+        401: doc.NOT_LOGGED_IN,
+        403: OpenApiResponse(doc.ErrorSerializer, description="Only test managers and admins reassign."),
+        404: OpenApiResponse(doc.ErrorSerializer, description="No such task."),
+        409: OpenApiResponse(doc.ErrorSerializer, description="The task is no longer open."),
+        503: OpenApiResponse(doc.ErrorSerializer, description="The workflow could not be told; nothing changed."),
+    },
+)
 class TaskReassignView(APIView):
     """POST /api/tasks/{id}/reassign {"to": username, "reason": str}: the
     same service as the admin action, so both refuse and record alike."""
