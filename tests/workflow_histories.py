@@ -2,7 +2,7 @@
 (tests/histories/*.json). See docs/workflow-changes.md.
 
 Re-record with the current workflow code:
-    RECORD_WORKFLOW_HISTORIES=v2 .venv/bin/python -m pytest -q tests/test_workflow_replay.py -k record
+    RECORD_WORKFLOW_HISTORIES=v2 .venv/bin/python -m pytest -q tests/test_workflow_replay.py -k fresh_run
 writes tests/histories/<scenario>-v2.json. Never overwrite the fixtures of an
 older version: they stand for runs still waiting for people in production."""
 from __future__ import annotations
