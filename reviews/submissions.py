@@ -71,6 +71,8 @@ def _message(inbound: InboundSubmission):
 
 def clean_key(key: str | None) -> str:
     """The key as stored; "" when none was given."""
+    if key_problem(key):
+        return ""  # unusable (control characters): as if none was given
     return (key or "").strip()[:200]
 
 
