@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -27,6 +28,16 @@ from .test_cycle_workflow import TestCycleWorkflow
 ACTIVITIES = [*SCOPING_ACTIVITIES, *REVIEW_ACTIVITIES]
 
 
+_in_flight = {"count": 0}
+_in_flight_lock = threading.Lock()
+
+
+def activities_in_flight() -> int:
+    """ORM activities running in this process right now (a test waits for
+    none before it resets the database under them)."""
+    return _in_flight["count"]
+
+
 def _with_django_connections(fn):
     """Activity threads are not requests: give each activity a healthy
     connection and close it afterwards (or hand it back to the pool), as
@@ -34,11 +45,15 @@ def _with_django_connections(fn):
 
     @functools.wraps(fn)
     def run(*args, **kwargs):
+        with _in_flight_lock:
+            _in_flight["count"] += 1
         close_old_connections()
         try:
             return fn(*args, **kwargs)
         finally:
             connections.close_all()
+            with _in_flight_lock:
+                _in_flight["count"] -= 1
 
     return run
 

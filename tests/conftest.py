@@ -5,9 +5,9 @@ import pytest
 from django.conf import settings
 
 from cycles import temporal_client
-from cycles.worker import build_worker
+from cycles.worker import activities_in_flight, build_worker
 
-from .temporal_harness import BackgroundLoop, start_environment
+from .temporal_harness import BackgroundLoop, start_environment, wait_until
 
 
 @pytest.fixture(scope="session")
@@ -27,6 +27,7 @@ def temporal_env(django_db_setup):
 
     worker, task = bg.run(start_worker())
     bg.env = env
+    bg.task_queue = settings.TEMPORAL_TASK_QUEUE
     yield bg
     bg.run(worker.shutdown(), timeout=60)
     bg.run(env.shutdown(), timeout=60)
@@ -42,7 +43,7 @@ def temporal(temporal_env, transactional_db):
 
     async def terminate_running():
         async for wf in env.client.list_workflows(
-            f'TaskQueue="{settings.TEMPORAL_TASK_QUEUE}" AND ExecutionStatus="Running"'
+            f'TaskQueue="{temporal_env.task_queue}" AND ExecutionStatus="Running"'
         ):
             try:
                 await env.client.get_workflow_handle(wf.id, run_id=wf.run_id).terminate("test over")
@@ -50,6 +51,9 @@ def temporal(temporal_env, transactional_db):
                 pass
 
     temporal_env.run(terminate_running(), timeout=60)
+    # An activity already running finishes its write even after the
+    # termination; resetting the database under it could deadlock.
+    wait_until(lambda: activities_in_flight() == 0, timeout=30, message="running activities to finish")
 
 
 @pytest.fixture(autouse=True)
