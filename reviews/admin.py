@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.shortcuts import render
 
 from cycles import roles
+from cycles.admin_readonly import ReadOnlyAdmin
 
 from .models import AuditEvent, Delegation, HumanTask, InboundSubmission, Reassignment
 from .reassignment import ReassignRefused, reassign
@@ -78,26 +79,15 @@ class DelegationAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnly):
+class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ["at", "event", "cycle_report", "actor", "on_behalf_of", "workflow_id", "detail"]
     list_filter = ["event", "cycle"]
     list_select_related = ["cycle_report__report", "cycle_report__cycle", "actor", "on_behalf_of"]
 
 
 @admin.register(InboundSubmission)
-class InboundSubmissionAdmin(ReadOnly):
+class InboundSubmissionAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "kind", "cycle_report", "submitted_by", "state", "response_status", "attempts"]
     list_filter = ["state", "kind"]
     list_select_related = ["cycle_report__report", "cycle_report__cycle", "submitted_by"]

@@ -161,9 +161,7 @@ class InboundSubmission(models.Model):
     """Every human submission, stored before it is sent to the workflow:
     the idempotency record and the outbox for when Temporal is down."""
 
-    class Kind(models.TextChoices):
-        TESTER_REVIEW = "tester_review", "Tester review"
-        REPORT_OWNER_APPROVAL = "report_owner_approval", "Report-owner approval"
+    Kind = HumanTask.Kind
 
     class State(models.TextChoices):
         PENDING = "pending", "Pending delivery"

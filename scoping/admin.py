@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from cycles.admin_readonly import ReadOnlyAdmin
+
 from .models import OwnerDecision, Recommendation, ReportAttribute, ScopingDecision, ScopingSubmission
 
 
@@ -8,19 +10,6 @@ class ReportAttributeAdmin(admin.ModelAdmin):
     list_display = ["name", "report", "data_type", "is_primary_key", "is_cde", "has_historical_issues", "is_mandatory"]
     list_filter = ["report", "is_primary_key", "is_cde"]
     search_fields = ["name"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Decisions are immutable history: visible, never edited here."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Recommendation)

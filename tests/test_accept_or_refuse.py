@@ -16,7 +16,7 @@ from . import helpers
 from .factories import AttributeFactory, UserFactory
 from .temporal_harness import wait_until
 from .test_api import api, decisions, url
-from .test_scoping_end_to_end import login
+from .clients import browser as login
 from .workflow_histories import review_payload
 
 pytestmark = pytest.mark.temporal

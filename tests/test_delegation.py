@@ -3,30 +3,19 @@ tasks and acts for them (recorded as such); outside them, nothing."""
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from cycles import roles
 from reviews.models import AuditEvent, Delegation, HumanTask
 from scoping.models import Recommendation, ScopingSubmission
 
+from .clients import browser, session_api as api
 from . import helpers
-from .factories import PASSWORD, UserFactory, scoped_report
+from .factories import UserFactory, scoped_report
 
 pytestmark = pytest.mark.temporal
 
 
-def browser(user) -> Client:
-    c = Client()
-    assert c.login(username=user.username, password=PASSWORD)
-    return c
-
-
-def api(user) -> APIClient:
-    c = APIClient()
-    c.force_login(user)
-    return c
 
 
 def as_recommended(cr) -> dict:

@@ -18,7 +18,7 @@ from .factories import scoped_report
 from .temporal_harness import env_flag
 from .test_accept_or_refuse import awaiting_review  # noqa: F401  (fixture)
 from .test_api import api, decisions, url
-from .test_scoping_end_to_end import login
+from .clients import browser as login
 
 HYPOTHESIS = hsettings(
     max_examples=25,

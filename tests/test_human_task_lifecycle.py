@@ -7,15 +7,14 @@ import re
 
 import pytest
 from django.core import mail
-from django.test import Client
-from rest_framework.test import APIClient
 
 from cycles import roles
 from reviews.models import AuditEvent, HumanTask, Reassignment
 from scoping.models import Recommendation
 
+from .clients import browser, session_api as api
 from . import helpers
-from .factories import PASSWORD, UserFactory, scoped_report
+from .factories import UserFactory, scoped_report
 from .temporal_harness import wait_until
 
 pytestmark = pytest.mark.temporal
@@ -23,16 +22,6 @@ pytestmark = pytest.mark.temporal
 SITE = "https://regtest.bank.example"
 
 
-def browser(user) -> Client:
-    c = Client()
-    assert c.login(username=user.username, password=PASSWORD)
-    return c
-
-
-def api(user) -> APIClient:
-    c = APIClient()
-    c.force_login(user)
-    return c
 
 
 def mails(to=None, subject=""):
@@ -67,7 +56,6 @@ def test_reminders_escalation_admin_reassignment_and_timeline(temporal, celery_r
     manager.save()
     tester2 = UserFactory(username="tester2", role=roles.TESTER)
     form_path = f"/cycles/{cr.cycle_id}/reports/{cr.report_id}/review/"
-    approval_path = f"/cycles/{cr.cycle_id}/reports/{cr.report_id}/approval/"
     report_path = f"/cycles/{cr.cycle_id}/reports/{cr.report_id}/"
 
     assert helpers.start(api(tester), cr).status_code == 201

@@ -12,7 +12,7 @@ from . import helpers
 from .factories import scoped_report
 from .test_accept_or_refuse import awaiting_review  # noqa: F401  (fixture)
 from .test_api import api, decisions, url
-from .test_scoping_end_to_end import login
+from .clients import browser as login
 from .workflow_histories import review_payload
 
 pytestmark = pytest.mark.temporal

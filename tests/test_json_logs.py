@@ -12,7 +12,7 @@ from config.logging_config import build
 from cycles import temporal_client
 from cycles import workflow_types as t
 
-from .factories import UserFactory, scoped_report
+from .factories import scoped_report
 from .helpers import start, wait_for_task
 from .container_harness import closed_port
 from .temporal_harness import wait_until

@@ -3,20 +3,15 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from cycles import roles
 from reviews.models import HumanTask
 
+from .clients import browser
 from . import factories
-from .factories import PASSWORD, CycleReportFactory, UserFactory
+from .factories import CycleReportFactory, UserFactory
 
-
-def browser(user) -> Client:
-    c = Client()
-    assert c.login(username=user.username, password=PASSWORD)
-    return c
 
 
 def task(cr, kind, assignee, due_in, state="open", round_no=1):

@@ -173,7 +173,7 @@ def measure(client, url) -> tuple[int, str, object]:
 @pytest.mark.django_db
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.__name__)
 def test_queries_do_not_grow_with_rows(page):
-    counts, queries = {}, {}
+    counts = {}
     for n in SIZES:
         client, url, marker = page(n)
         count, body, response = measure(client, url)

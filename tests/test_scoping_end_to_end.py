@@ -1,22 +1,17 @@
 """A report's Scoping phase through the HTML forms, with a real Temporal
 dev server and worker: review, send back, review again, approve, complete."""
 import pytest
-from django.test import Client
 
 from cycles.models import CycleReport
 from reviews.models import AuditEvent, HumanTask, InboundSubmission
 from scoping.models import OwnerDecision, Recommendation, ScopingDecision, ScopingSubmission
 
+from .clients import browser as login
 from . import helpers
-from .factories import PASSWORD, scoped_report
+from .factories import scoped_report
 
 pytestmark = pytest.mark.temporal
 
-
-def login(user) -> Client:
-    c = Client()
-    assert c.login(username=user.username, password=PASSWORD)
-    return c
 
 
 def test_review_rejection_second_review_approval_completion(temporal):

@@ -13,14 +13,10 @@ from reviews import submissions
 from reviews.models import AuditEvent, Delegation
 from scoping.models import OwnerDecision
 
+from .clients import browser as login
 from . import helpers, rows
-from .factories import PASSWORD, UserFactory, scoped_report
+from .factories import UserFactory, scoped_report
 
-
-def login(user) -> Client:
-    c = Client()
-    assert c.login(username=user.username, password=PASSWORD)
-    return c
 
 
 def group(name):

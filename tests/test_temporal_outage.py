@@ -9,25 +9,20 @@ import time
 
 import pytest
 from django.core import mail
-from django.test import Client
 
 from config.celery import app as celery_app
 from reviews.models import AuditEvent, HumanTask, InboundSubmission
 from scoping.models import Recommendation, ScopingSubmission
 
+from .clients import browser as login
 from . import helpers
 from .celery_harness import _reset_pool, redis_celery_worker
-from .factories import PASSWORD, scoped_report
+from .factories import scoped_report
 from .process_harness import free_port, separate_temporal  # noqa: F401  (fixture)
 from .temporal_harness import wait_until
 
 pytestmark = pytest.mark.temporal
 
-
-def login(user) -> Client:
-    c = Client()
-    assert c.login(username=user.username, password=PASSWORD)
-    return c
 
 
 def api(cr, what: str) -> str:
