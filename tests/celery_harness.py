@@ -41,16 +41,16 @@ def redis_celery_worker():
     require_service(url, "Redis")
     saved = {k: app.conf.get(k) for k in ("broker_url", "task_always_eager", "result_backend")}
     app.conf.update(broker_url=url, task_always_eager=False, result_backend=None)
-    _reset_pool(app)
+    reset_pools(app)
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=20):
             yield app
     finally:
         app.conf.update(**saved)
-        _reset_pool(app)
+        reset_pools(app)
 
 
-def _reset_pool(app) -> None:
+def reset_pools(app) -> None:
     # Producer pools cache connections to the previous broker.
     from kombu import pools
 

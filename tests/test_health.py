@@ -7,7 +7,7 @@ from django.test import Client
 
 from cycles import temporal_client
 
-from .celery_harness import broker_url, require_service
+from .celery_harness import broker_url, require_service, reset_pools
 from .container_harness import closed_port
 
 REDIS = broker_url()  # CELERY_TEST_BROKER_URL
@@ -16,16 +16,15 @@ REDIS = broker_url()  # CELERY_TEST_BROKER_URL
 @pytest.fixture
 def broker():
     """Point the Celery app at a broker URL for one test, then restore it."""
-    from kombu import pools
-
     from config.celery import app
 
     saved = app.conf.broker_url
 
     def use(url):
         app.conf.broker_url = url
-        pools.reset()
-        app._pool = None
+        # All producer pools, the app's own included: a closed one left
+        # behind breaks every later task send (eager ones too).
+        reset_pools(app)
 
     yield use
     use(saved)

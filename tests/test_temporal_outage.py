@@ -16,7 +16,7 @@ from scoping.models import Recommendation, ScopingSubmission
 
 from .clients import browser as login
 from . import helpers
-from .celery_harness import _reset_pool, redis_celery_worker
+from .celery_harness import reset_pools, redis_celery_worker
 from .factories import scoped_report
 from .process_harness import free_port, separate_temporal  # noqa: F401  (fixture)
 from .temporal_harness import wait_until
@@ -146,9 +146,9 @@ def test_form_submission_with_temporal_and_broker_down_is_delivered_by_the_sweep
     # 2. The API, with the broker down too: stored all the same (the row is
     # the outbox), nothing queued anywhere.
     saved_conf = {k: celery_app.conf.get(k) for k in ("broker_url", "task_always_eager", "beat_schedule")}
-    request.addfinalizer(lambda: (celery_app.conf.update(**saved_conf), _reset_pool(celery_app)))
+    request.addfinalizer(lambda: (celery_app.conf.update(**saved_conf), reset_pools(celery_app)))
     celery_app.conf.update(broker_url=f"redis://127.0.0.1:{free_port()}/0", task_always_eager=False)
-    _reset_pool(celery_app)
+    reset_pools(celery_app)
     later = as_recommended(cr)
     later["decisions"][-1]["rationale"] = "second thoughts"
     answer = post_review(tester, cr, "api-2", later)
