@@ -148,7 +148,10 @@ def acting_for(user, task: HumanTask):
     if task.assignee_id == user.pk:
         return task.assignee
     if active_delegations().filter(delegator_id=task.assignee_id, delegate=user).exists():
-        return task.assignee
+        # A delegate stands in only for work their own role allows: an owner
+        # covering a tester's leave still may not do the tester's review.
+        if roles.has_role(user, ROLE_FOR_KIND[task.kind]):
+            return task.assignee
     return None
 
 

@@ -91,6 +91,16 @@ class Delegation(models.Model):
             models.CheckConstraint(condition=~Q(delegator=F("delegate")), name="delegation_to_someone_else"),
         ]
 
+    def clean(self):
+        from cycles import roles
+
+        if self.delegator_id and self.delegate_id:
+            needed = [r for r in (roles.TESTER, roles.REPORT_OWNER) if roles.has_role(self.delegator, r)]
+            if needed and not any(roles.has_role(self.delegate, r) for r in needed):
+                raise ValidationError(
+                    {"delegate": f"{self.delegate} has none of {self.delegator}'s roles ({', '.join(needed)}) and could act on none of their tasks."}
+                )
+
     def __str__(self):
         return f"{self.delegator} → {self.delegate}"
 

@@ -108,3 +108,37 @@ def test_delegation_ends_while_the_task_is_open(temporal):
     assert not ScopingSubmission.objects.exists()
     # The assignee themself still can.
     assert api(cr.tester).post(submit, as_recommended(cr), format="json").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_delegate_without_the_tasks_role_cannot_act_and_the_admin_refuses_such_a_delegation():
+    from datetime import timedelta
+
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    from cycles import roles
+    from reviews.human_tasks import acting_for
+    from reviews.models import Delegation, HumanTask
+
+    from .factories import UserFactory, scoped_report
+
+    cr = scoped_report(attributes=1)
+    owner_standing_in = UserFactory(role=roles.REPORT_OWNER)
+    now = timezone.now()
+    delegation = Delegation(
+        delegator=cr.tester, delegate=owner_standing_in, starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(days=1), reason="leave", created_by=cr.cycle.test_manager,
+    )
+    with pytest.raises(ValidationError):
+        delegation.full_clean()
+    delegation.save()  # even if it were stored, it would grant nothing
+    task = HumanTask.objects.create(
+        kind="tester_review", cycle_report=cr, assignee=cr.tester, original_assignee=cr.tester,
+        opened_at=now, due_at=now + timedelta(days=1), workflow_id=cr.expected_workflow_id,
+    )
+    assert acting_for(owner_standing_in, task) is None
+    from django.contrib.auth.models import Group
+
+    owner_standing_in.groups.add(Group.objects.get_or_create(name=roles.TESTER)[0])
+    assert acting_for(owner_standing_in, task) == cr.tester
