@@ -134,6 +134,7 @@ class AuditEvent(models.Model):
         APPROVED = "approved", "Approved"
         CHANGES_REQUESTED = "changes_requested", "Changes requested"
         PHASE_COMPLETED = "phase_completed", "Phase completed"
+        NOTICE_SENT = "notice_sent", "Notice sent"
 
     cycle = models.ForeignKey("cycles.TestCycle", on_delete=models.PROTECT, related_name="audit_events")
     cycle_report = models.ForeignKey(

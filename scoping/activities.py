@@ -3,6 +3,7 @@ the only bridge from the workflow to the database; each is idempotent so a
 retry after a crash changes nothing twice."""
 from __future__ import annotations
 
+from django.db import transaction
 from django.utils import timezone
 from temporalio import activity
 
@@ -151,7 +152,20 @@ def notify_phase_completed_activity(req: t.PhaseRequest) -> None:
             f" Version {approved.version} by {approved.submitted_by.get_username()}:"
             f" {included} attribute(s) in scope, {approved.overrides} override(s)."
         )
-    notifications.report_event("phase_completed", cr, [cr.cycle.test_manager], note=note)
+    # Once per run, however often the activity is retried: the audit row and
+    # the e-mail commit together, and a retry finds the row.
+    with transaction.atomic():
+        recorded = audit.record(
+            AuditEvent.Event.NOTICE_SENT,
+            cr,
+            on_behalf_of=cr.cycle.test_manager,
+            workflow_id=req.workflow_id,
+            run_id=req.run_id,
+            detail=f"Test manager {cr.cycle.test_manager.get_username()} told: {note}",
+            dedupe_key=f"{req.workflow_id}:{req.run_id}:scoping-completed-notice",
+        )
+        if recorded is not None:
+            notifications.report_event("phase_completed", cr, [cr.cycle.test_manager], note=note)
 
 
 ACTIVITIES = [

@@ -19,3 +19,19 @@ def test_manager_is_told_when_scoping_completes(temporal):
     assert notice.to == [manager.email]
     assert "Version 1" in notice.body and "1 override(s)" in notice.body
     assert f"/cycles/{cr.cycle_id}/reports/{cr.report_id}/" in notice.body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_retried_notice_activity_sends_one_email():
+    from cycles import workflow_types as t
+    from reviews.models import AuditEvent
+    from scoping.activities import notify_phase_completed_activity
+
+    from .factories import scoped_report
+
+    cr = scoped_report(attributes=1)
+    req = t.PhaseRequest(cycle_report_id=cr.pk, workflow_id=cr.expected_workflow_id, run_id="run-1")
+    notify_phase_completed_activity(req)
+    notify_phase_completed_activity(req)  # a retry after the first attempt committed
+    assert [m.to for m in mail.outbox] == [[cr.cycle.test_manager.email]]
+    assert AuditEvent.objects.filter(cycle_report=cr, event="notice_sent").count() == 1
