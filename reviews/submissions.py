@@ -1,5 +1,5 @@
 """Submitting a person's decision to the workflow: the one service behind the
-HTML forms and the REST API.
+HTML forms and the REST API (delivery itself is in reviews.delivery).
 
 Each submission is stored first (idempotency record and outbox), then sent to
 the workflow as an Update whose validator accepts or refuses it at once. If
@@ -7,66 +7,21 @@ Temporal cannot be reached the stored submission is delivered later by
 Celery, exactly once (the Update id is the submission's id)."""
 from __future__ import annotations
 
-import logging
 import time
 import uuid
-from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
-from django.utils import timezone
-from temporalio.client import RPCTimeoutOrCancelledError, WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError, RPCStatusCode
 
-from cycles import temporal_client
-from cycles import workflow_types as t
 from cycles.models import CycleReport
 
-from . import audit, notifications
+from . import audit
+from .delivery import Answer, deliver, pending_answer
 from .human_tasks import active_task, acting_for
 from .models import AuditEvent, InboundSubmission
 
-log = logging.getLogger(__name__)
 
-UPDATE_FOR_KIND = {
-    t.TESTER_REVIEW: "submit_tester_review",
-    t.REPORT_OWNER_APPROVAL: "submit_report_owner_approval",
-}
-STATUS_FOR_ERROR = {
-    t.ERR_NOT_AWAITING: 409,
-    t.ERR_NOT_ASSIGNEE: 403,
-    t.ERR_SEPARATION_OF_DUTIES: 403,
-    t.ERR_INVALID: 400,
-}
 KEY_REUSED = "idempotency_key_reused"
-# Temporal answers that mean "try again later", not "no".
-TRANSIENT = {RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED, RPCStatusCode.UNKNOWN, RPCStatusCode.INTERNAL, RPCStatusCode.RESOURCE_EXHAUSTED}
-
-
-@dataclass
-class Answer:
-    status: int
-    body: dict = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return self.status < 300
-
-
-def _message(inbound: InboundSubmission):
-    payload = inbound.payload
-    common = dict(
-        submission_id=str(inbound.id),
-        submitted_by=inbound.submitted_by.get_username(),
-        on_behalf_of=inbound.on_behalf_of.get_username(),
-    )
-    if inbound.kind == t.TESTER_REVIEW:
-        return t.TesterReviewSubmission(
-            **common, decisions=[t.Decision(**d) for d in payload["decisions"]]
-        )
-    return t.OwnerApprovalSubmission(**common, approved=payload["approved"], comments=payload["comments"])
 
 
 def clean_key(key: str | None) -> str:
@@ -163,7 +118,7 @@ def _replay(previous: InboundSubmission, digest: str) -> Answer:
         )
     previous = _await_first_delivery(previous)
     if previous.state == InboundSubmission.State.PENDING:
-        return _pending_answer(previous)
+        return pending_answer(previous)
     return Answer(previous.response_status, previous.response)
 
 
@@ -198,180 +153,3 @@ def _refuse_early(cycle_report, kind, user, digest, status, reason) -> Answer:
         detail=f"{kind} refused: {reason}",
     )
     return Answer(status, {"detail": reason})
-
-
-def _pending_answer(inbound: InboundSubmission) -> Answer:
-    return Answer(
-        202,
-        {
-            "pending_delivery": True,
-            "submission_id": str(inbound.id),
-            "detail": "Saved. Temporal is unreachable right now; your submission will be applied as soon as it is back.",
-        },
-    )
-
-
-def deliver(inbound: InboundSubmission, enqueue: bool = True) -> Answer:
-    """Send a stored submission to its workflow and record the answer.
-
-    Safe to run more than once, from several places at the same time (the
-    request, the redelivery task, the sweep): the Update id is the inbound's
-    id, so Temporal applies it once and answers every sender alike."""
-    message = _message(inbound)
-    update = UPDATE_FOR_KIND[inbound.kind]
-    cycle_report = inbound.cycle_report
-
-    async def go(client):
-        handle = client.get_workflow_handle(cycle_report.expected_workflow_id)
-        return await handle.execute_update(update, message, id=str(inbound.id), result_type=dict)
-
-    InboundSubmission.objects.filter(pk=inbound.pk).update(attempts=F("attempts") + 1)
-    try:
-        result = temporal_client.call(go)
-    except WorkflowUpdateFailedError as exc:
-        cause = exc.cause
-        if isinstance(cause, ApplicationError):
-            return _refuse(inbound, STATUS_FOR_ERROR.get(cause.type, 400), cause.message)
-        return _refuse(inbound, 409, str(cause or exc))
-    except RPCTimeoutOrCancelledError as exc:
-        # The server took it but gave no answer in time (no worker running,
-        # or the connection dropped): it may yet apply it; a redelivery with
-        # the same id then only fetches the answer.
-        return _keep_pending(inbound, exc, enqueue)
-    except RPCError as exc:
-        if exc.status in TRANSIENT:
-            return _keep_pending(inbound, exc, enqueue)
-        # NOT_FOUND or FAILED_PRECONDITION: no running workflow awaits this.
-        return _refuse(inbound, 409, "this report's workflow is not awaiting this action")
-    except (RuntimeError, TimeoutError, OSError) as exc:
-        return _keep_pending(inbound, exc, enqueue)
-    if result.get("status") != "accepted":
-        return _refuse(inbound, 400, result.get("reason") or "refused")
-    body = {"accepted": True, "version": result.get("version"), "submission_id": str(inbound.id)}
-    return _resolve(inbound, 200, body, refused=False)
-
-
-def _refuse(inbound: InboundSubmission, status: int, detail: str) -> Answer:
-    # An earlier attempt may have been applied with its answer lost (a
-    # timeout, then the workflow moved on or finished): the database,
-    # keyed by the message id, says whether it was.
-    version = _applied_version(inbound)
-    if version is not None:
-        body = {"accepted": True, "version": version, "submission_id": str(inbound.id)}
-        return _resolve(inbound, 200, body, refused=False)
-    return _resolve(inbound, status, {"detail": detail}, refused=True)
-
-
-def _applied_version(inbound: InboundSubmission) -> int | None:
-    from scoping.models import OwnerDecision, ScopingSubmission
-
-    model = ScopingSubmission if inbound.kind == t.TESTER_REVIEW else OwnerDecision
-    return model.objects.filter(message_id=str(inbound.id)).values_list("version", flat=True).first()
-
-
-def _resolve(inbound: InboundSubmission, status: int, body: dict, refused: bool) -> Answer:
-    state = InboundSubmission.State.REFUSED if refused else InboundSubmission.State.ACCEPTED
-    with transaction.atomic():
-        changed = InboundSubmission.objects.filter(pk=inbound.pk, state=InboundSubmission.State.PENDING).update(
-            state=state, response_status=status, response=body, resolved_at=timezone.now(), last_error=""
-        )
-        if changed and refused:
-            # The person was told "saved, will be applied": a refusal now is
-            # news to them, so the timeline says so and they get an e-mail.
-            late = _was_answered_pending(inbound)
-            what = inbound.kind.replace("_", " ")
-            detail = (
-                f"{what} saved while the workflow service was unreachable was refused on delivery ({status}): "
-                if late
-                else f"{inbound.kind} refused ({status}): "
-            ) + body.get("detail", "")
-            audit.record(
-                AuditEvent.Event.SUBMISSION_REFUSED,
-                inbound.cycle_report,
-                actor=inbound.submitted_by,
-                on_behalf_of=inbound.on_behalf_of,
-                digest=inbound.payload_hash,
-                detail=detail,
-                dedupe_key=f"inbound:{inbound.pk}:refused",
-            )
-            if late:
-                notifications.delivery_refused(inbound, body.get("detail", ""))
-    if not changed:
-        # Someone else (the redelivery task) resolved it first: theirs stands.
-        inbound.refresh_from_db()
-        if inbound.state != InboundSubmission.State.PENDING:
-            return Answer(inbound.response_status, inbound.response)
-    return Answer(status, body)
-
-
-def _was_answered_pending(inbound: InboundSubmission) -> bool:
-    return AuditEvent.objects.filter(dedupe_key=f"inbound:{inbound.pk}:pending").exists()
-
-
-def _keep_pending(inbound: InboundSubmission, exc: Exception, enqueue: bool) -> Answer:
-    log.warning("submission %s stored for later delivery: %s", inbound.pk, exc)
-    with transaction.atomic():
-        InboundSubmission.objects.filter(pk=inbound.pk).update(last_error=f"{type(exc).__name__}: {exc}"[:2000])
-        audit.record(
-            AuditEvent.Event.SUBMISSION_PENDING,
-            inbound.cycle_report,
-            actor=inbound.submitted_by,
-            on_behalf_of=inbound.on_behalf_of,
-            digest=inbound.payload_hash,
-            detail=f"{inbound.kind} stored; Temporal unreachable",
-            dedupe_key=f"inbound:{inbound.pk}:pending",
-        )
-    if enqueue:
-        pk = str(inbound.pk)
-        transaction.on_commit(lambda: _enqueue_redelivery(pk))
-    return _pending_answer(inbound)
-
-
-def _enqueue_redelivery(inbound_id: str) -> None:
-    from .tasks import deliver_submission
-
-    if deliver_submission.app.conf.task_always_eager:
-        # Eager mode has no delay: retrying in the request would hold it
-        # until Temporal is back. The sweep delivers it instead.
-        log.warning("submission %s left for the redelivery sweep (Celery runs eagerly)", inbound_id)
-        return
-    try:
-        deliver_submission.apply_async((inbound_id,), countdown=2)
-    except Exception as exc:  # broker down too: the row is the outbox, the sweep delivers it
-        log.warning("could not enqueue redelivery of %s: %s", inbound_id, exc)
-
-
-def redeliver(inbound_id: str) -> str:
-    inbound = (
-        InboundSubmission.objects.select_related("cycle_report", "submitted_by", "on_behalf_of")
-        .filter(pk=inbound_id)
-        .first()
-    )
-    if inbound is None or inbound.state != InboundSubmission.State.PENDING:
-        return inbound.state if inbound else "missing"
-    answer = deliver(inbound, enqueue=False)
-    if answer.status == 202:
-        return "pending"
-    return "accepted" if answer.ok else "refused"
-
-
-def redeliver_all_pending(give_up_after: int = 3) -> int:
-    """Oldest first, so that a person's earlier submission is applied before
-    a later one for the same report; a report whose submission stays pending
-    keeps its later ones back. Several in a row staying pending means
-    Temporal is still unreachable: stop rather than wait out each timeout
-    (the next sweep tries again)."""
-    delivered, in_a_row = 0, 0
-    held_back: set[int] = set()
-    pending = InboundSubmission.objects.filter(state=InboundSubmission.State.PENDING).order_by("created_at", "pk")
-    for pk, cycle_report_id in list(pending.values_list("pk", "cycle_report_id")):
-        if cycle_report_id in held_back:
-            continue
-        if redeliver(str(pk)) == "pending":
-            held_back.add(cycle_report_id)
-            in_a_row += 1
-            if in_a_row >= give_up_after:
-                break
-            continue
-        delivered, in_a_row = delivered + 1, 0
-    return delivered

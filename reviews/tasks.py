@@ -31,7 +31,7 @@ def retry_delay(retries: int) -> float:
 def deliver_submission(self, inbound_id: str) -> str:
     """Deliver one stored submission; retried with back-off until Temporal
     answers. Never gives up: the periodic sweep is the second line."""
-    from .submissions import redeliver
+    from .delivery import redeliver
 
     state = redeliver(inbound_id)
     if state == "pending" and not self.request.is_eager:
@@ -43,6 +43,6 @@ def deliver_submission(self, inbound_id: str) -> str:
 @shared_task
 def redeliver_pending_submissions() -> int:
     """The periodic sweep: anything still pending is tried again."""
-    from .submissions import redeliver_all_pending
+    from .delivery import redeliver_all_pending
 
     return redeliver_all_pending()

@@ -10,7 +10,7 @@ from django.db import connection
 
 from cycles.models import CycleReport
 from reviews.models import AuditEvent, HumanTask, InboundSubmission
-from reviews.submissions import redeliver
+from reviews.delivery import redeliver
 from scoping.models import OwnerDecision, ScopingDecision, ScopingSubmission
 
 from . import helpers

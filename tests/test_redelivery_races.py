@@ -7,7 +7,7 @@ import pytest
 from django.db import connections
 
 from cycles import workflow_types as t
-from reviews import audit, submissions
+from reviews import audit, delivery
 from reviews.models import AuditEvent, InboundSubmission
 from scoping.models import OwnerDecision, ScopingSubmission
 
@@ -50,7 +50,7 @@ def test_redelivery_task_and_sweep_racing_apply_a_submission_once(temporal):
             connections.close_all()
 
     # Two redelivery tasks (a retried Celery message) and two sweeps at once.
-    jobs = [lambda: submissions.redeliver(str(inbound.pk))] * 2 + [submissions.redeliver_all_pending] * 2
+    jobs = [lambda: delivery.redeliver(str(inbound.pk))] * 2 + [delivery.redeliver_all_pending] * 2
     threads = [threading.Thread(target=racer, args=(job,)) for job in jobs]
     for th in threads:
         th.start()
@@ -83,14 +83,14 @@ def test_redelivery_after_a_lost_answer_and_a_finished_workflow_is_reported_appl
     handle = temporal.env.client.get_workflow_handle(cr.expected_workflow_id)
     first = temporal.run(
         handle.execute_update(
-            "submit_report_owner_approval", submissions._message(inbound), id=str(inbound.pk), result_type=dict
+            "submit_report_owner_approval", delivery._message(inbound), id=str(inbound.pk), result_type=dict
         )
     )
     assert first["status"] == "accepted"
     assert helpers.result(temporal, cr)["approved_version"] == 1  # the workflow is over
 
     # The redelivery finds no workflow awaiting it, yet it was applied.
-    assert submissions.redeliver(str(inbound.pk)) == "accepted"
+    assert delivery.redeliver(str(inbound.pk)) == "accepted"
     inbound.refresh_from_db()
     assert inbound.state == InboundSubmission.State.ACCEPTED
     assert inbound.response == {"accepted": True, "version": 1, "submission_id": str(inbound.pk)}
