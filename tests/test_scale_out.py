@@ -214,7 +214,7 @@ def _identities(temporal_env, workflow_ids) -> dict[str, Counter]:
 def _expected_events(rounds: int) -> Counter:
     per_round = ["task_opened", "submission_accepted", "task_opened"]
     events = ["workflow_started", "phase_started", "recommendations_generated"]
-    events += per_round * rounds + ["changes_requested"] * (rounds - 1) + ["approved", "phase_completed"]
+    events += per_round * rounds + ["changes_requested"] * (rounds - 1) + ["approved", "phase_completed", "notice_sent"]
     return Counter(events)
 
 
