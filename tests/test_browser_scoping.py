@@ -86,6 +86,14 @@ def test_review_send_back_review_again_approve_in_chromium(browser_page, live_se
     flip = next(r.attribute for r in recs if r.include and not r.attribute.is_primary_key)
     row = attribute_row(page, flip.name)
     row.get_by_label("Exclude", exact=True).check()
+    expect(page.locator("#override-count")).to_have_text("1 override(s)")
+    # A closed or reloaded tab loses nothing: the draft comes back.
+    page.reload()
+    expect(page.locator("#draft-notice")).to_be_visible()
+    expect(attribute_row(page, flip.name).get_by_label("Exclude", exact=True)).to_be_checked()
+    page.locator("#attribute-filter").fill(flip.name)
+    expect(page.locator("tr[data-recommended]:visible")).to_have_count(1)
+    page.locator("#attribute-filter").fill("")
     page.shots.take(page, "review override without rationale")
     page.get_by_role("button", name="Submit review", exact=True).click()
     # Refused in the form, nothing saved.
