@@ -1,5 +1,15 @@
 // Progressive enhancement only: every form works without JavaScript.
 document.addEventListener("DOMContentLoaded", () => {
+  // Drafts stay on this computer only while their author is logged in.
+  const logout = document.querySelector("form.logout");
+  if (logout) {
+    logout.addEventListener("submit", () => {
+      try {
+        Object.keys(localStorage).filter((k) => k.startsWith("review-draft-")).forEach((k) => localStorage.removeItem(k));
+      } catch (e) { /* storage disabled */ }
+    });
+  }
+
   const form = document.getElementById("review-form");
   if (!form) return;
   const rows = Array.from(form.querySelectorAll("tr[data-recommended]"));
