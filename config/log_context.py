@@ -7,8 +7,7 @@ Three places know which workflow a line is about:
 - a web request for a report in a cycle: the URL names the cycle and the
   report, and the workflow id follows from them (one workflow per report in a
   cycle); `WorkflowIdMiddleware` binds it for the request.
-Anything else can bind one explicitly with `bound_workflow(workflow_id)` or pass
-`extra={"workflow_id": ...}`.
+Anything else (a Celery task, say) passes `extra={"workflow_id": ...}`.
 
 The filter belongs on the handler (not a logger) so that it sees every record
 that reaches the output, whichever logger emitted it.
@@ -17,26 +16,12 @@ from __future__ import annotations
 
 import contextvars
 import logging
-from contextlib import contextmanager
 
 from temporalio import activity
 
 from cycles.workflow_types import workflow_id_for
 
 _workflow_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("workflow_id", default=None)
-
-
-@contextmanager
-def bound_workflow(workflow_id: str | None):
-    token = _workflow_id.set(workflow_id)
-    try:
-        yield
-    finally:
-        _workflow_id.reset(token)
-
-
-def current_workflow_id() -> str | None:
-    return _workflow_id.get()
 
 
 class WorkflowIdFilter(logging.Filter):

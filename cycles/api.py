@@ -94,7 +94,7 @@ class SubmissionView(CycleReportView):
     kind: str
     serializer_class: type
 
-    def authorize(self, cr, task) -> None:
+    def authorize(self, cr, on_behalf_of) -> None:
         """Checks beyond "assignee or delegate", made before the payload is validated."""
 
     def extra_checks(self, cr, serializer) -> dict:
@@ -120,7 +120,8 @@ class SubmissionView(CycleReportView):
                 cr, self.kind, request.user, 409, f"This report is not awaiting a {self.kind.replace('_', ' ')}.", payload
             )
             return Response(answer.body, status=answer.status)
-        if human_tasks.acting_for(request.user, task) is None:
+        on_behalf_of = human_tasks.acting_for(request.user, task)
+        if on_behalf_of is None:
             answer = submissions.refuse_attempt(
                 cr, self.kind, request.user, 403,
                 f"This task is assigned to {task.assignee.get_username()}; only they or their delegate can act on it.",
@@ -129,7 +130,7 @@ class SubmissionView(CycleReportView):
             raise PermissionDenied(answer.body["detail"])
         if not isinstance(request.data, dict):
             return Response({"detail": "Expected a JSON object."}, status=400)
-        self.authorize(cr, task)
+        self.authorize(cr, on_behalf_of)
         serializer = self.serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
         errors = self.extra_checks(cr, serializer)
@@ -172,7 +173,6 @@ class OwnerApprovalView(SubmissionView):
     kind = t.REPORT_OWNER_APPROVAL
     serializer_class = OwnerApprovalSerializer
 
-    def authorize(self, cr, task) -> None:
-        on_behalf_of = human_tasks.acting_for(self.request.user, task)
+    def authorize(self, cr, on_behalf_of) -> None:
         if human_tasks.reviewed_by(queries.current_submission(cr), self.request.user, on_behalf_of):
             raise PermissionDenied("You submitted this review; someone else must approve it.")

@@ -170,7 +170,13 @@ def _was_answered_pending(inbound: InboundSubmission) -> bool:
 
 
 def _keep_pending(inbound: InboundSubmission, exc: Exception, enqueue: bool) -> Answer:
-    log.warning("submission %s stored for later delivery: %s", inbound.pk, exc)
+    # Also logged from Celery's redelivery, where no request names the workflow.
+    log.warning(
+        "submission %s stored for later delivery: %s",
+        inbound.pk,
+        exc,
+        extra={"workflow_id": inbound.cycle_report.expected_workflow_id},
+    )
     with transaction.atomic():
         InboundSubmission.objects.filter(pk=inbound.pk).update(last_error=f"{type(exc).__name__}: {exc}"[:2000])
         audit.record(

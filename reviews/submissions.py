@@ -44,7 +44,8 @@ def key_problem(key: str | None) -> str | None:
     return None
 
 
-def _digest(cycle_report, kind: str, payload) -> str:
+def submission_digest(cycle_report, kind: str, payload) -> str:
+    """What makes two submissions "the same" for an idempotency key."""
     if not isinstance(payload, dict):
         payload = {"unparsed": payload}
     return audit.payload_hash({"kind": kind, "cycle_report": cycle_report.pk, **payload})
@@ -52,11 +53,11 @@ def _digest(cycle_report, kind: str, payload) -> str:
 
 def submit(cycle_report: CycleReport, kind: str, user, payload: dict, idempotency_key: str | None) -> Answer:
     """Authorize, store, deliver. `payload` is already validated in shape."""
+    previous = previous_answer(user, idempotency_key, cycle_report, kind, payload)
+    if previous is not None:
+        return previous
     key = clean_key(idempotency_key) or str(uuid.uuid4())
-    digest = _digest(cycle_report, kind, payload)
-    previous = InboundSubmission.objects.filter(submitted_by=user, idempotency_key=key).first()
-    if previous:
-        return _replay(previous, digest)
+    digest = submission_digest(cycle_report, kind, payload)
     task = active_task(cycle_report, kind)
     if task is None:
         return _refuse_early(cycle_report, kind, user, digest, 409, f"this report is not awaiting a {kind.replace('_', ' ')}")
@@ -89,7 +90,7 @@ def has_previous(user, key: str | None) -> bool:
     return bool(key) and InboundSubmission.objects.filter(submitted_by=user, idempotency_key=key).exists()
 
 
-def previous_answer(user, key: str | None, cycle_report=None, kind: str | None = None, payload=None) -> Answer | None:
+def previous_answer(user, key: str | None, cycle_report, kind: str, payload) -> Answer | None:
     """The answer first given to this user's submission with this key.
 
     Given the repeat's report, kind and payload, a key reused for a different
@@ -101,9 +102,7 @@ def previous_answer(user, key: str | None, cycle_report=None, kind: str | None =
     previous = InboundSubmission.objects.filter(submitted_by=user, idempotency_key=key).first()
     if previous is None:
         return None
-    if cycle_report is None:
-        return _replay(previous, previous.payload_hash)
-    return _replay(previous, _digest(cycle_report, kind, payload))
+    return _replay(previous, submission_digest(cycle_report, kind, payload))
 
 
 def _replay(previous: InboundSubmission, digest: str) -> Answer:
@@ -140,7 +139,7 @@ def _await_first_delivery(previous: InboundSubmission) -> InboundSubmission:
 def refuse_attempt(cycle_report, kind: str, user, status: int, reason: str, payload=None) -> Answer:
     """Record an attempt refused before its payload was even read (not the
     assignee, nothing awaited): the audit trail keeps every refusal."""
-    digest = audit.payload_hash({"kind": kind, "cycle_report": cycle_report.pk, "payload": payload}) if payload else ""
+    digest = submission_digest(cycle_report, kind, payload) if payload else ""
     return _refuse_early(cycle_report, kind, user, digest, status, reason)
 
 

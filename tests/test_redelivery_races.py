@@ -7,7 +7,7 @@ import pytest
 from django.db import connections
 
 from cycles import workflow_types as t
-from reviews import audit, delivery
+from reviews import delivery, submissions
 from reviews.models import AuditEvent, InboundSubmission
 from scoping.models import OwnerDecision, ScopingSubmission
 
@@ -20,7 +20,6 @@ pytestmark = pytest.mark.temporal
 
 def stored(cr, kind, user, payload) -> InboundSubmission:
     """A submission as submit() stores it when Temporal cannot be reached."""
-    digest = audit.payload_hash({"kind": kind, "cycle_report": cr.pk, **payload})
     return InboundSubmission.objects.create(
         idempotency_key=f"stored-{kind}",
         cycle_report=cr,
@@ -28,7 +27,7 @@ def stored(cr, kind, user, payload) -> InboundSubmission:
         submitted_by=user,
         on_behalf_of=user,
         payload=payload,
-        payload_hash=digest,
+        payload_hash=submissions.submission_digest(cr, kind, payload),
     )
 
 
