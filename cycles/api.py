@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from reviews import human_tasks, submissions
-from scoping import queries
+from scoping import decision_rules, queries
 from scoping.models import ReportAttribute
 
 from . import access, services
@@ -17,13 +17,6 @@ from . import api_schema as doc
 from . import workflow_types as t
 from .models import CycleReport
 from .serializers import AttributeSerializer, OwnerApprovalSerializer, TesterReviewSerializer
-
-
-class _Rule:
-    __slots__ = ("recommended_include", "is_primary_key")
-
-    def __init__(self, include, pk):
-        self.recommended_include, self.is_primary_key = include, pk
 
 
 class CycleReportView(APIView):
@@ -154,7 +147,7 @@ class TesterReviewView(SubmissionView):
 
     def extra_checks(self, cr, serializer) -> dict:
         rules = {
-            a: _Rule(inc, pk)
+            a: decision_rules.Rule(inc, pk)
             for a, inc, pk in queries.recommendations(cr).values_list("attribute_id", "include", "attribute__is_primary_key")
         }
         errors = serializer.validate_against(rules)

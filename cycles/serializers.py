@@ -50,13 +50,9 @@ class TesterReviewSerializer(serializers.Serializer):
 
     def validate_against(self, rules) -> dict:
         """Field errors keyed by attribute id, from the shared rules."""
-
-        class D:
-            def __init__(self, d):
-                self.attribute_id, self.include, self.rationale = d["attribute_id"], d["include"], d["rationale"]
-
+        choices = [decision_rules.Choice(**d) for d in self.validated_data["decisions"]]
         errors: dict = {}
-        for attribute_id, message in decision_rules.problems(rules, [D(d) for d in self.validated_data["decisions"]]):
+        for attribute_id, message in decision_rules.problems(rules, choices):
             key = str(attribute_id) if attribute_id is not None else "non_field_errors"
             errors.setdefault(key, []).append(message)
         return errors

@@ -54,12 +54,11 @@ def start_workflow(cycle_report: CycleReport, actor=None) -> Started:
             )
         except WorkflowAlreadyStartedError:
             # Finished already: the id is never reused, a report is scoped once.
-            desc = await client.get_workflow_handle(wf_id).describe()
-            return desc.run_id, False
-        return handle.result_run_id, handle.result_run_id != (cycle_report.workflow_run_id or None)
+            return (await client.get_workflow_handle(wf_id).describe()).run_id
+        return handle.result_run_id
 
     try:
-        run_id, created = temporal_client.call(go)
+        run_id = temporal_client.call(go)
     except (RPCError, RuntimeError, TimeoutError, OSError) as exc:
         raise TemporalUnavailable(str(exc)) from exc
     with transaction.atomic():

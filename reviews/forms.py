@@ -23,19 +23,6 @@ class Row:
         return [*self.include_field.errors, *self.rationale_field.errors]
 
 
-@dataclass
-class _Decision:
-    attribute_id: int
-    include: bool
-    rationale: str
-
-
-@dataclass
-class _Rule:
-    recommended_include: bool
-    is_primary_key: bool
-
-
 class TesterReviewForm(forms.Form):
     """A field pair per attribute: include (prefilled from the
     recommendation; locked for primary keys) and a rationale."""
@@ -81,7 +68,7 @@ class TesterReviewForm(forms.Form):
         if self.errors:
             return cleaned
         decisions = self.decisions(cleaned)
-        rules = {r.attribute_id: _Rule(r.include, r.attribute.is_primary_key) for r in self.recommendations}
+        rules = {r.attribute_id: decision_rules.Rule(r.include, r.attribute.is_primary_key) for r in self.recommendations}
         for attribute_id, message in decision_rules.problems(rules, decisions):
             field = f"rationale_{attribute_id}" if "rationale" in message else f"include_{attribute_id}"
             if attribute_id is None:
@@ -90,7 +77,7 @@ class TesterReviewForm(forms.Form):
                 self.add_error(field, message)
         return cleaned
 
-    def decisions(self, cleaned=None) -> list[_Decision]:
+    def decisions(self, cleaned=None) -> list[decision_rules.Choice]:
         cleaned = cleaned if cleaned is not None else self.cleaned_data
         out = []
         for rec in self.recommendations:
@@ -100,7 +87,7 @@ class TesterReviewForm(forms.Form):
             else:
                 include = True if attr.is_primary_key else cleaned.get(f"include_{attr.pk}")
                 rationale = cleaned.get(f"rationale_{attr.pk}", "")
-            out.append(_Decision(attr.pk, bool(include), (rationale or "").strip()))
+            out.append(decision_rules.Choice(attr.pk, bool(include), (rationale or "").strip()))
         return out
 
     def payload(self) -> dict:

@@ -131,13 +131,11 @@ def tester_review(request, cycle_id: int, report_id: int):
     form = TesterReviewForm(
         request.POST or None, recommendations=recs, previous=previous, accept_all=accept_all
     )
-    error = None
     if request.method == "POST" and form.is_valid():
         answer = submissions.submit(cr, t.TESTER_REVIEW, request.user, form.payload(), form.cleaned_data["submission_token"])
         if answer.ok:
             return _after_submit(request, cr, answer, "review")
-        error = answer.body.get("detail")
-        form.add_error(None, error)
+        form.add_error(None, answer.body.get("detail"))
         _fresh_token(form)
     last_decision = getattr(current, "owner_decision", None) if current else None
     return render(

@@ -2,14 +2,26 @@
 workflow's validator and the Django forms and serializers share one copy."""
 from __future__ import annotations
 
-from typing import Iterable, Mapping, Optional, Protocol
+from typing import Iterable, Mapping, NamedTuple, Optional
 
 MAX_RATIONALE = 4000
 
 
-class Rule(Protocol):
+class Rule(NamedTuple):
+    """What a decision is checked against (the workflow passes its own
+    AttributeRule dataclass, which has the same fields)."""
+
     recommended_include: bool
     is_primary_key: bool
+
+
+class Choice(NamedTuple):
+    """One decision as the forms and the API read it (the workflow passes its
+    Decision dataclass, which has the same fields)."""
+
+    attribute_id: int
+    include: bool
+    rationale: str = ""
 
 
 def problems(rules: Mapping[int, Rule], decisions: Iterable) -> list[tuple[Optional[int], str]]:
