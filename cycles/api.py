@@ -8,7 +8,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from reviews import human_tasks, submissions
+from reviews import human_tasks, separation_of_duties, submissions
 from scoping import decision_rules, queries
 from scoping.models import ReportAttribute
 
@@ -167,5 +167,9 @@ class OwnerApprovalView(SubmissionView):
     serializer_class = OwnerApprovalSerializer
 
     def authorize(self, cr, on_behalf_of) -> None:
-        if human_tasks.reviewed_by(queries.current_submission(cr), self.request.user, on_behalf_of):
-            raise PermissionDenied("You submitted this review; someone else must approve it.")
+        try:
+            separation_of_duties.check(cr, self.kind, self.request.user, on_behalf_of)
+        except separation_of_duties.SeparationOfDuties as refusal:
+            payload = self.request.data if isinstance(self.request.data, dict) else None
+            submissions.refuse_attempt(cr, self.kind, self.request.user, 403, str(refusal), payload)
+            raise PermissionDenied(str(refusal)) from None

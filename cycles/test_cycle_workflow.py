@@ -53,6 +53,7 @@ class _Awaiting:
     round: int
     attributes: dict[int, t.AttributeRule]
     reviewer: str
+    barred: frozenset[str] = frozenset()
     escalated: bool = False
     received: Any = None  # the accepted submission, until applied
 
@@ -143,6 +144,7 @@ class TestCycleWorkflow:
             round=round_no,
             attributes={a.attribute_id: a for a in opened.attributes},
             reviewer=opened.reviewer,
+            barred=frozenset(opened.barred) | ({opened.reviewer} if opened.reviewer else set()),
         )
         self._publish_search_attributes()
         remind_every = timedelta(seconds=max(1, opened.remind_every_seconds))
@@ -267,11 +269,12 @@ class TestCycleWorkflow:
 
     def _validate_owner_approval(self, submission: t.OwnerApprovalSubmission) -> None:
         awaiting = self._awaiting_step(t.REPORT_OWNER_APPROVAL, submission)
-        if awaiting.reviewer and awaiting.reviewer in (submission.submitted_by, submission.on_behalf_of):
-            raise _refuse(
-                t.ERR_SEPARATION_OF_DUTIES,
-                f"{awaiting.reviewer} submitted this review and cannot approve it",
-            )
+        for person in (submission.submitted_by, submission.on_behalf_of):
+            if person in awaiting.barred:
+                raise _refuse(
+                    t.ERR_SEPARATION_OF_DUTIES,
+                    f"{person} submitted this review, or it was submitted for them, and cannot approve it",
+                )
         if not submission.approved and not submission.comments.strip():
             raise _refuse(t.ERR_INVALID, "comments are required when requesting changes")
 

@@ -124,6 +124,10 @@ class StepOutcome:
     remind_every_seconds: int = 0
     attributes: list[AttributeRule] = field(default_factory=list)
     reviewer: str = ""  # who submitted the reviewed version (separation of duties)
+    # Everyone who may not act on this step: the reviewed version's submitter
+    # and the person it was submitted for. Absent from results recorded
+    # before it existed; `reviewer` alone then applies.
+    barred: list[str] = field(default_factory=list)
     version: int = 0
     overrides: int = 0
     requires_report_owner_approval: bool = True

@@ -155,16 +155,6 @@ def acting_for(user, task: HumanTask):
     return None
 
 
-def reviewed_by(submission, user, on_behalf_of) -> bool:
-    """Separation of duties: whoever submitted the review under approval may
-    not approve it, neither themselves nor through someone acting for them
-    (the workflow's validator applies the same rule; refusing here too means
-    the person is told before they fill in the form)."""
-    if submission is None:
-        return False
-    return submission.submitted_by_id in {user.pk, getattr(on_behalf_of, "pk", None)}
-
-
 def open_tasks_for(user):
     """The caller's active tasks and those of people who delegated to them."""
     owners = [user.pk, *delegators_of(user)]

@@ -10,7 +10,7 @@ from temporalio.service import RPCError
 from cycles import roles, temporal_client
 from cycles import workflow_types as t
 
-from . import audit, notifications
+from . import audit, notifications, separation_of_duties
 from .human_tasks import ROLE_FOR_KIND
 from .models import AuditEvent, HumanTask, Reassignment
 
@@ -52,10 +52,10 @@ def reassign(task_id: int, to_username: str, reason: str, by) -> HumanTask:
             raise ReassignRefused(f"{to_username} does not have the {needed} role needed for a {task.get_kind_display().lower()}.")
         if task.assignee_id == to_user.pk:
             raise ReassignRefused(f"The task is already assigned to {to_username}.", 409)
-        if task.kind == t.REPORT_OWNER_APPROVAL:
-            reviewer = task.cycle_report.scoping_submissions.filter(superseded_at__isnull=True).values_list("submitted_by_id", flat=True).first()
-            if reviewer == to_user.pk:
-                raise ReassignRefused(f"{to_username} submitted the review and cannot approve it (separation of duties).")
+        try:
+            separation_of_duties.check_assignee(task.cycle_report, task.kind, to_user)
+        except separation_of_duties.SeparationOfDuties as refusal:
+            raise ReassignRefused(str(refusal)) from None
         previous = task.assignee
         task.assignee = to_user
         task.save(update_fields=["assignee"])

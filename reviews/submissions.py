@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 
 from cycles.models import CycleReport
 
-from . import audit
+from . import audit, separation_of_duties
 from .delivery import Answer, deliver, pending_answer
 from .human_tasks import active_task, acting_for
 from .models import AuditEvent, InboundSubmission
@@ -67,6 +67,10 @@ def submit(cycle_report: CycleReport, kind: str, user, payload: dict, idempotenc
             cycle_report, kind, user, digest, 403,
             f"this task is assigned to {task.assignee.get_username()}; you are not the assignee or their delegate",
         )
+    try:
+        separation_of_duties.check(cycle_report, kind, user, on_behalf_of)
+    except separation_of_duties.SeparationOfDuties as refusal:
+        return _refuse_early(cycle_report, kind, user, digest, 403, str(refusal))
     try:
         with transaction.atomic():
             inbound = InboundSubmission.objects.create(

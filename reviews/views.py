@@ -17,7 +17,7 @@ from cycles.models import CycleReport, TestCycle
 from cycles import workflow_types as t
 from scoping import queries
 
-from . import human_tasks, submissions
+from . import human_tasks, separation_of_duties, submissions
 from .forms import OwnerApprovalForm, TesterReviewForm
 from .models import HumanTask
 
@@ -167,9 +167,13 @@ def owner_approval(request, cycle_id: int, report_id: int):
     if on_behalf_of is None:
         _refuse_post(request, cr, t.REPORT_OWNER_APPROVAL, task)
         raise PermissionDenied("Only the report owner or their delegate can approve this report.")
+    try:
+        separation_of_duties.check(cr, t.REPORT_OWNER_APPROVAL, request.user, on_behalf_of)
+    except separation_of_duties.SeparationOfDuties as refusal:
+        if request.method == "POST":
+            submissions.refuse_attempt(cr, t.REPORT_OWNER_APPROVAL, request.user, 403, str(refusal), _posted(request))
+        raise PermissionDenied(str(refusal)) from None
     current = queries.current_submission(cr)
-    if human_tasks.reviewed_by(current, request.user, on_behalf_of):
-        raise PermissionDenied("You submitted this review; someone else must approve it.")
     decisions = queries.decisions_by_attribute(current)
     recs = list(queries.recommendations(cr))
     rows = [(rec, decisions.get(rec.attribute_id)) for rec in recs]
@@ -208,8 +212,12 @@ def _refuse_post(request, cr, kind: str, task: HumanTask) -> None:
         submissions.refuse_attempt(
             cr, kind, request.user, 403,
             f"this task is assigned to {task.assignee.get_username()}; {request.user.get_username()} is not the assignee or their delegate",
-            {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"},
+            _posted(request),
         )
+
+
+def _posted(request) -> dict:
+    return {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
 
 
 def _visible(request, cr) -> bool:

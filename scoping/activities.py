@@ -9,7 +9,7 @@ from temporalio import activity
 
 from cycles import workflow_types as t
 from cycles.models import CycleReport
-from reviews import audit, notifications
+from reviews import audit, notifications, separation_of_duties
 from reviews.human_tasks import durations, open_task
 from reviews.models import AuditEvent, HumanTask
 
@@ -104,7 +104,8 @@ def report_owner_approval_activity(req: t.OwnerApprovalRequest) -> t.StepOutcome
     current = cr.scoping_submissions.filter(superseded_at__isnull=True).select_related("submitted_by").first()
     if req.submission is None:
         reviewer = current.submitted_by.get_username() if current else ""
-        return _awaiting(task, cr, reviewer=reviewer)
+        barred = separation_of_duties.barred_usernames(cr, HumanTask.Kind.REPORT_OWNER_APPROVAL)
+        return _awaiting(task, cr, reviewer=reviewer, barred=barred)
     try:
         decision = services.record_owner_decision(cr, task, req.submission, req.workflow_id, req.run_id)
     except services.Refused as refusal:

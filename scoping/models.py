@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 
 class ImmutableModel(models.Model):
@@ -156,11 +156,30 @@ class OwnerDecision(ImmutableModel):
     on_behalf_of = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField()
     superseded_at = models.DateTimeField(null=True, blank=True)
+    # The reviewer of record, copied from the reviewed version so that the
+    # database itself refuses an approval by either of them (separation of
+    # duties). Null only on decisions recorded before the copy existed.
+    review_submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    review_on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["cycle_report", "version"]
         constraints = [
             models.UniqueConstraint(fields=["cycle_report", "version"], name="owner_decision_version_unique"),
+            models.CheckConstraint(
+                condition=Q(review_submitted_by__isnull=True)
+                | (
+                    ~Q(decided_by=F("review_submitted_by"))
+                    & ~Q(decided_by=F("review_on_behalf_of"))
+                    & ~Q(on_behalf_of=F("review_submitted_by"))
+                    & ~Q(on_behalf_of=F("review_on_behalf_of"))
+                ),
+                name="approver_is_not_the_reviewer_of_record",
+            ),
             models.CheckConstraint(
                 condition=Q(outcome="approved") | ~Q(comments=""),
                 name="changes_requested_needs_comments",

@@ -158,8 +158,9 @@ def record_owner_decision(cycle_report: CycleReport, task: HumanTask, submission
         reviewed = ScopingSubmission.objects.filter(cycle_report=cycle_report, superseded_at__isnull=True).first()
         if reviewed is None:
             raise Refused("there is no review to approve")
-        if decided_by.pk == reviewed.submitted_by_id or on_behalf_of.pk == reviewed.submitted_by_id:
-            raise Refused("the person who submitted the review cannot approve it")
+        reviewers = {reviewed.submitted_by_id, reviewed.on_behalf_of_id}
+        if decided_by.pk in reviewers or on_behalf_of.pk in reviewers:
+            raise Refused("the reviewer of record (who submitted the review, or for whom it was submitted) cannot approve it")
         outcome = OwnerDecision.Outcome.APPROVED if submission.approved else OwnerDecision.Outcome.CHANGES_REQUESTED
         decision = OwnerDecision.objects.create(
             submission=reviewed,
@@ -171,6 +172,8 @@ def record_owner_decision(cycle_report: CycleReport, task: HumanTask, submission
             decided_by=decided_by,
             on_behalf_of=on_behalf_of,
             decided_at=timezone.now(),
+            review_submitted_by_id=reviewed.submitted_by_id,
+            review_on_behalf_of_id=reviewed.on_behalf_of_id,
         )
         complete_task(task, decided_by, on_behalf_of)
         audit.record(

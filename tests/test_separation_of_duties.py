@@ -69,13 +69,14 @@ def test_reviewer_holding_the_owner_role_cannot_approve_by_form_api_or_service(t
     )
     assert api.status_code == 403
 
-    # Past the views, the workflow's own validator refuses it too.
+    # Past the views, the submit service refuses it too (and the workflow's
+    # own validator: test_the_workflow_refuses_it_even_when_every_django_check_is_bypassed).
     answer = submissions.submit(cr, t.REPORT_OWNER_APPROVAL, both, {"approved": True, "comments": ""}, "direct")
     assert answer.status == 403, answer.body
-    assert "cannot approve" in answer.body["detail"]
+    assert "someone else must approve it" in answer.body["detail"]
     assert not OwnerDecision.objects.exists()
     refused = AuditEvent.objects.filter(cycle_report=cr, event=AuditEvent.Event.SUBMISSION_REFUSED)
-    assert refused.filter(actor=both, detail__contains="cannot approve").exists()
+    assert refused.filter(actor=both, detail__contains="someone else must approve it").exists()
     assert helpers.query(temporal, cr)["awaiting_action"] == t.REPORT_OWNER_APPROVAL
 
     # The owner themself still can.
@@ -102,10 +103,158 @@ def test_no_one_approves_on_behalf_of_the_reviewer():
     client = Client()
     client.force_login(stand_in)
     page = client.get(f"/cycles/{cr.cycle_id}/reports/{cr.report_id}/approval/")
-    assert page.status_code == 403 and b"You submitted this review" in page.content
+    assert page.status_code == 403 and b"You act for sod-reviewer, who submitted this review" in page.content
     api = client.post(
         f"/api/cycles/{cr.cycle_id}/reports/{cr.report_id}/report-owner-approval",
         {"approved": True, "comments": ""},
         content_type="application/json",
     )
     assert api.status_code == 403 and "submitted this review" in api.json()["detail"]
+
+
+# --- The reviewer of record is also the person a review was done for -------
+# (issue 9, item 1). X holds both roles and is the report's tester; X's
+# delegate D submits the review for X. Then neither X nor D may approve it,
+# by any path.
+
+
+@pytest.fixture
+def reviewed_for_x(temporal):
+    x = UserFactory(username="sod-x", role=roles.TESTER)
+    x.groups.add(group(roles.REPORT_OWNER))
+    d = UserFactory(username="sod-d", role=roles.TESTER)
+    d.groups.add(group(roles.REPORT_OWNER))
+    cr = scoped_report(attributes=4, tester=x)
+    owner = cr.report_owner
+    manager = cr.cycle.test_manager
+    delegate(x, d, by=manager)
+    assert helpers.start(login(x), cr).status_code == 201
+    helpers.wait_for_task(cr, t.TESTER_REVIEW)
+    helpers.wait_for_awaiting(temporal, cr, t.TESTER_REVIEW)
+    review = login(d).post(
+        f"/cycles/{cr.cycle_id}/reports/{cr.report_id}/review/", {"submission_token": "by-d", "accept_all": "1"}
+    )
+    assert review.status_code == 302
+    helpers.wait_for_task(cr, t.REPORT_OWNER_APPROVAL)
+    helpers.wait_for_awaiting(temporal, cr, t.REPORT_OWNER_APPROVAL)
+    from scoping.queries import current_submission
+
+    reviewed = current_submission(cr)
+    assert (reviewed.submitted_by, reviewed.on_behalf_of) == (d, x)
+    return cr, x, d, owner, manager
+
+
+APPROVAL_API = "/api/cycles/{c}/reports/{r}/report-owner-approval"
+
+
+def _approval_paths(cr, user):
+    """Form, API and the service, each answered 403 for `user`."""
+    page = f"/cycles/{cr.cycle_id}/reports/{cr.report_id}/approval/"
+    client = login(user)
+    got = client.get(page)
+    assert got.status_code == 403 and b"submitted" in got.content, got.content[:300]
+    posted = client.post(page, {"submission_token": f"form-{user.username}", "decision": "approve", "comments": ""})
+    assert posted.status_code == 403
+    api = client.post(
+        APPROVAL_API.format(c=cr.cycle_id, r=cr.report_id), {"approved": True, "comments": ""},
+        content_type="application/json",
+    )
+    assert api.status_code == 403 and "submitted" in api.json()["detail"], api.content
+    answer = submissions.submit(cr, t.REPORT_OWNER_APPROVAL, user, {"approved": True, "comments": ""}, f"svc-{user.username}")
+    assert answer.status == 403, answer.body
+
+
+@pytest.mark.temporal
+def test_the_person_a_review_was_done_for_cannot_approve_it_as_the_owners_delegate(reviewed_for_x, temporal):
+    cr, x, d, owner, manager = reviewed_for_x
+    # The owner goes on leave and hands their tasks to X, then to D.
+    delegate(owner, x, by=manager)
+    _approval_paths(cr, x)
+    Delegation.objects.filter(delegator=owner).delete()
+    delegate(owner, d, by=manager)
+    _approval_paths(cr, d)
+    assert not OwnerDecision.objects.exists()
+    assert AuditEvent.objects.filter(cycle_report=cr, event=AuditEvent.Event.SUBMISSION_REFUSED, actor=x).exists()
+    assert helpers.query(temporal, cr)["awaiting_action"] == t.REPORT_OWNER_APPROVAL
+    # The owner still approves.
+    ok = login(owner).post(
+        f"/cycles/{cr.cycle_id}/reports/{cr.report_id}/approval/",
+        {"submission_token": "owner-ok", "decision": "approve", "comments": ""},
+    )
+    assert ok.status_code == 302
+    assert helpers.result(temporal, cr)["approved_version"] == 1
+
+
+@pytest.mark.temporal
+@pytest.mark.parametrize("who", ["x", "d"])
+def test_reassigning_the_approval_to_the_reviewer_of_record_is_refused_by_api_and_admin(reviewed_for_x, who):
+    cr, x, d, owner, manager = reviewed_for_x
+    target = {"x": x, "d": d}[who]
+    task = helpers.wait_for_task(cr, t.REPORT_OWNER_APPROVAL)
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_login(manager)
+    answer = api.post(f"/api/tasks/{task.pk}/reassign", {"to": target.username, "reason": "owner away"}, format="json")
+    assert answer.status_code == 400 and "separation of duties" in answer.json()["detail"], answer.content
+    manager.is_staff = True
+    manager.save()
+    admin = login(manager)
+    changelist = "/admin/reviews/humantask/"
+    done = admin.post(changelist, {"action": "reassign_tasks", "_selected_action": [task.pk], "apply": "1",
+                                    "to": target.username, "reason": "owner away"}, follow=True)
+    assert "separation of duties" in done.content.decode()
+    task.refresh_from_db()
+    assert task.assignee == owner
+
+
+@pytest.mark.temporal
+def test_the_workflow_refuses_it_even_when_every_django_check_is_bypassed(reviewed_for_x, temporal):
+    """The workflow's own validator: an Update and a signal straight to
+    Temporal, as X acting for the owner."""
+    from temporalio.client import WorkflowUpdateFailedError
+
+    cr, x, d, owner, manager = reviewed_for_x
+    handle = temporal.env.client.get_workflow_handle(cr.expected_workflow_id)
+    for submitted_by, on_behalf_of in ((x.username, owner.username), (d.username, owner.username)):
+        message = t.OwnerApprovalSubmission(
+            submission_id=f"direct-{submitted_by}", submitted_by=submitted_by, on_behalf_of=on_behalf_of, approved=True
+        )
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            temporal.run(handle.execute_update("submit_report_owner_approval", message, result_type=dict))
+        assert refused.value.cause.type == t.ERR_SEPARATION_OF_DUTIES
+        assert submitted_by in refused.value.cause.message
+    temporal.run(handle.signal("report_owner_approval_signal", t.OwnerApprovalSubmission(
+        submission_id="sig-x", submitted_by=x.username, on_behalf_of=owner.username, approved=True)))
+    helpers.wait_until(
+        lambda: AuditEvent.objects.filter(cycle_report=cr, detail__contains="signal refused").filter(detail__contains="cannot approve").exists(),
+        message="the refused signal recorded",
+    )
+    assert helpers.query(temporal, cr)["awaiting_action"] == t.REPORT_OWNER_APPROVAL
+    assert not OwnerDecision.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_an_approval_by_the_reviewer_of_record():
+    from django.db import IntegrityError, transaction
+
+    from scoping import services
+
+    cr = scoped_report(attributes=3)
+    d = UserFactory(username="sod-db-d", role=roles.TESTER)
+    rows.recommendations(cr)
+    review = rows.submission(cr, submitted_by=d, on_behalf_of=cr.tester)
+    # The service refuses it first ...
+    task = rows.task(cr, t.REPORT_OWNER_APPROVAL, assignee=cr.report_owner)
+    message = t.OwnerApprovalSubmission(submission_id="m1", submitted_by=cr.tester.username, on_behalf_of=cr.report_owner.username, approved=True)
+    with pytest.raises(services.Refused):
+        services.record_owner_decision(cr, task, message, cr.expected_workflow_id, "run")
+    # ... and a row written past it is refused by the database itself.
+    for decided_by, on_behalf_of in ((cr.tester, cr.report_owner), (d, cr.report_owner), (cr.report_owner, cr.tester)):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            OwnerDecision.objects.create(
+                submission=review, cycle_report=cr, version=1, message_id=f"x-{decided_by.pk}-{on_behalf_of.pk}",
+                outcome="approved", decided_by=decided_by, on_behalf_of=on_behalf_of, decided_at=timezone.now(),
+                review_submitted_by=review.submitted_by, review_on_behalf_of=review.on_behalf_of,
+            )
+    assert not OwnerDecision.objects.exists()
