@@ -1,6 +1,8 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cycles.plain_text import meaningful
+from cycles.strict_fields import StrictBooleanField, StrictIntegerField
 from scoping import decision_rules
 from scoping.models import Recommendation, ReportAttribute
 
@@ -38,8 +40,8 @@ class AttributeSerializer(serializers.ModelSerializer):
 
 
 class DecisionSerializer(serializers.Serializer):
-    attribute_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
-    include = serializers.BooleanField()
+    attribute_id = StrictIntegerField(min_value=1, max_value=2**63 - 1)
+    include = StrictBooleanField()
     rationale = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=decision_rules.MAX_RATIONALE, trim_whitespace=True
     )
@@ -60,20 +62,20 @@ class TesterReviewSerializer(serializers.Serializer):
     def payload(self) -> dict:
         return {
             "decisions": [
-                {"attribute_id": d["attribute_id"], "include": d["include"], "rationale": d["rationale"]}
+                {"attribute_id": d["attribute_id"], "include": d["include"], "rationale": meaningful(d["rationale"])}
                 for d in self.validated_data["decisions"]
             ]
         }
 
 
 class OwnerApprovalSerializer(serializers.Serializer):
-    approved = serializers.BooleanField()
+    approved = StrictBooleanField()
     comments = serializers.CharField(required=False, allow_blank=True, default="", max_length=10000)
 
     def validate(self, data):
-        if not data["approved"] and not data["comments"].strip():
+        if not data["approved"] and not meaningful(data["comments"]):
             raise serializers.ValidationError({"comments": ["Comments are required when not approving."]})
         return data
 
     def payload(self) -> dict:
-        return {"approved": self.validated_data["approved"], "comments": self.validated_data["comments"].strip()}
+        return {"approved": self.validated_data["approved"], "comments": meaningful(self.validated_data["comments"])}

@@ -16,6 +16,7 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from cycles import workflow_types as t
+    from cycles.plain_text import meaningful
     from scoping import decision_rules
 
 DB_ACTIVITY = dict(
@@ -275,7 +276,7 @@ class TestCycleWorkflow:
                     t.ERR_SEPARATION_OF_DUTIES,
                     f"{person} submitted this review, or it was submitted for them, and cannot approve it",
                 )
-        if not submission.approved and not submission.comments.strip():
+        if not submission.approved and not meaningful(submission.comments):
             raise _refuse(t.ERR_INVALID, "comments are required when requesting changes")
 
     async def _accept(self, submission: Any) -> dict:

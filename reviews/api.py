@@ -64,6 +64,10 @@ class TaskReassignView(APIView):
             return Response({"to": ["The username of the new assignee is required."]}, status=400)
         if not isinstance(reason, str) or not reason.strip():
             return Response({"reason": ["A reason is required."]}, status=400)
+        for name, value in (("to", to), ("reason", reason)):
+            if "\x00" in value:
+                # PostgreSQL cannot even compare such a string: a 400, not a 500.
+                return Response({name: ["Null characters are not allowed."]}, status=400)
         try:
             task = reassign(task_id, to.strip(), reason, request.user)
         except ReassignRefused as refusal:

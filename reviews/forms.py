@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django import forms
 
+from cycles.plain_text import meaningful
 from scoping import decision_rules
 
 
@@ -87,7 +88,7 @@ class TesterReviewForm(forms.Form):
             else:
                 include = True if attr.is_primary_key else cleaned.get(f"include_{attr.pk}")
                 rationale = cleaned.get(f"rationale_{attr.pk}", "")
-            out.append(decision_rules.Choice(attr.pk, bool(include), (rationale or "").strip()))
+            out.append(decision_rules.Choice(attr.pk, bool(include), meaningful(rationale)))
         return out
 
     def payload(self) -> dict:
@@ -113,12 +114,12 @@ class OwnerApprovalForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("decision") == "request_changes" and not cleaned.get("comments", "").strip():
+        if cleaned.get("decision") == "request_changes" and not meaningful(cleaned.get("comments")):
             self.add_error("comments", "Comments are required when sending the review back.")
         return cleaned
 
     def payload(self) -> dict:
         return {
             "approved": self.cleaned_data["decision"] == "approve",
-            "comments": self.cleaned_data.get("comments", "").strip(),
+            "comments": meaningful(self.cleaned_data.get("comments")),
         }

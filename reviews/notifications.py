@@ -4,6 +4,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.urls import reverse
 
+from cycles.plain_text import one_line
+
 from .tasks import send_notification_email
 
 SUBJECTS = {
@@ -31,7 +33,9 @@ def status_url(cycle_report) -> str:
 def _send(users, subject: str, body: str) -> None:
     to = sorted({u.email for u in users if u is not None and u.email})
     if to:
-        send_notification_email.delay_on_commit(to, subject, body)
+        # Names in a subject are typed by people: a line break in one would
+        # make Django refuse the whole e-mail (BadHeaderError).
+        send_notification_email.delay_on_commit(to, one_line(subject), body)
 
 
 def task_event(event: str, task, recipients, note: str = "") -> None:

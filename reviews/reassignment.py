@@ -8,6 +8,7 @@ from django.db import transaction
 from temporalio.service import RPCError
 
 from cycles import roles, temporal_client
+from cycles.plain_text import meaningful
 from cycles import workflow_types as t
 
 from . import audit, notifications, separation_of_duties
@@ -27,7 +28,7 @@ class ReassignRefused(Exception):
 def reassign(task_id: int, to_username: str, reason: str, by) -> HumanTask:
     if not roles.is_manager(by):
         raise ReassignRefused("Only test managers and admins can reassign tasks.", 403)
-    reason = (reason or "").strip()
+    reason = meaningful(reason)
     if not reason:
         raise ReassignRefused("A reason is required.")
     if len(reason) > MAX_REASON:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from cycles import roles
+from cycles.access import can_view
 from cycles.models import CycleReport, TestCycle
 from cycles import workflow_types as t
 from scoping import queries
@@ -20,14 +21,21 @@ from scoping import queries
 from . import human_tasks, separation_of_duties, submissions
 from .forms import OwnerApprovalForm, TesterReviewForm
 from .models import HumanTask
+from .task_filters import ManagerTaskFilter, null_characters_in
 
 
-def _cycle_report(cycle_id: int, report_id: int) -> CycleReport:
-    return get_object_or_404(
+def _visible_cycle_report(request, cycle_id: int, report_id: int) -> CycleReport:
+    """The report, or the same 404 for one that does not exist and one the
+    user may not see, whatever the method: a POST from a stranger learns
+    nothing and writes nothing (not even to the audit trail)."""
+    cr = get_object_or_404(
         CycleReport.objects.select_related("cycle", "report", "tester", "report_owner"),
         cycle_id=cycle_id,
         report_id=report_id,
     )
+    if not can_view(request.user, cr):
+        raise Http404("No such report")
+    return cr
 
 
 def _with_overdue_first(qs):
@@ -51,19 +59,16 @@ def manager_tasks(request):
     qs = HumanTask.objects.filter(state__in=HumanTask.ACTIVE_STATES).select_related(
         "cycle_report__cycle", "cycle_report__report", "assignee"
     )
-    f = request.GET
-    if f.get("cycle", "").isdigit():
-        qs = qs.filter(cycle_report__cycle_id=int(f["cycle"]))
-    if f.get("kind") in HumanTask.Kind.values:
-        qs = qs.filter(kind=f["kind"])
-    if f.get("assignee"):
-        qs = qs.filter(assignee__username=f["assignee"])
-    if f.get("overdue") == "1":
-        qs = qs.filter(due_at__lt=timezone.now())
+    refused = null_characters_in(request.GET)
+    filters = ManagerTaskFilter({} if refused else request.GET)
+    filters.is_valid()  # an invalid value is ignored and named on the page; the valid ones apply
+    tasks = _with_overdue_first(filters.apply(qs, timezone.now())) if not refused else HumanTask.objects.none()
     return render(
         request,
         "reviews/manager_tasks.html",
-        {"tasks": _with_overdue_first(qs), "cycles": cycles, "kinds": HumanTask.Kind.choices, "filters": f},
+        {"tasks": tasks, "cycles": cycles, "kinds": HumanTask.Kind.choices, "filters": {} if refused else request.GET,
+         "filter_form": filters, "refused": refused},
+        status=400 if refused else 200,
     )
 
 
@@ -111,7 +116,7 @@ def _fresh_token(form) -> None:
 
 @require_http_methods(["GET", "POST"])
 def tester_review(request, cycle_id: int, report_id: int):
-    cr = _cycle_report(cycle_id, report_id)
+    cr = _visible_cycle_report(request, cycle_id, report_id)
     if _is_repeat(request):
         recs = list(queries.recommendations(cr))
         form = TesterReviewForm(request.POST, recommendations=recs, accept_all="accept_all" in request.POST)
@@ -120,7 +125,7 @@ def tester_review(request, cycle_id: int, report_id: int):
     if task is None:
         if request.method == "POST":
             messages.error(request, "This report is not awaiting a tester review.")
-        return redirect("cycles:report_status", cr.cycle_id, cr.report_id) if _visible(request, cr) else _deny()
+        return redirect("cycles:report_status", cr.cycle_id, cr.report_id)
     if on_behalf_of is None:
         _refuse_post(request, cr, t.TESTER_REVIEW, task)
         raise PermissionDenied("Only the assigned tester or their delegate can review this report.")
@@ -156,14 +161,14 @@ def tester_review(request, cycle_id: int, report_id: int):
 
 @require_http_methods(["GET", "POST"])
 def owner_approval(request, cycle_id: int, report_id: int):
-    cr = _cycle_report(cycle_id, report_id)
+    cr = _visible_cycle_report(request, cycle_id, report_id)
     if _is_repeat(request):
         return _replay(request, cr, t.REPORT_OWNER_APPROVAL, OwnerApprovalForm(request.POST), "decision")
     task, on_behalf_of = _acting_task(request, cr, t.REPORT_OWNER_APPROVAL)
     if task is None:
         if request.method == "POST":
             messages.error(request, "This report is not awaiting the report owner's approval.")
-        return redirect("cycles:report_status", cr.cycle_id, cr.report_id) if _visible(request, cr) else _deny()
+        return redirect("cycles:report_status", cr.cycle_id, cr.report_id)
     if on_behalf_of is None:
         _refuse_post(request, cr, t.REPORT_OWNER_APPROVAL, task)
         raise PermissionDenied("Only the report owner or their delegate can approve this report.")
@@ -220,11 +225,3 @@ def _posted(request) -> dict:
     return {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
 
 
-def _visible(request, cr) -> bool:
-    from cycles.access import can_view
-
-    return can_view(request.user, cr)
-
-
-def _deny():
-    raise Http404("No such report")

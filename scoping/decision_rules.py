@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping, NamedTuple, Optional
 
+from cycles.plain_text import meaningful
+
 MAX_RATIONALE = 4000
 
 
@@ -40,7 +42,7 @@ def problems(rules: Mapping[int, Rule], decisions: Iterable) -> list[tuple[Optio
         seen.add(d.attribute_id)
         if rule.is_primary_key and not d.include:
             found.append((d.attribute_id, "a primary-key attribute is always in scope"))
-        if d.include != rule.recommended_include and not (d.rationale or "").strip():
+        if d.include != rule.recommended_include and not meaningful(d.rationale):
             found.append((d.attribute_id, "a rationale is required when overriding the recommendation"))
         if len(d.rationale or "") > MAX_RATIONALE:
             found.append((d.attribute_id, f"the rationale is longer than {MAX_RATIONALE} characters"))

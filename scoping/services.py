@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cycles.models import CycleReport
+from cycles.plain_text import meaningful
 from reviews import audit, notifications
 from reviews.models import AuditEvent, HumanTask
 from reviews.human_tasks import complete_task
@@ -106,7 +107,7 @@ def record_tester_review(cycle_report: CycleReport, task: HumanTask, submission,
                 ScopingDecision(
                     attribute_id=attribute_id,
                     include=d.include,
-                    rationale=d.rationale.strip(),
+                    rationale=meaningful(d.rationale),
                     overrides_recommendation=overrides,
                     attribute_is_primary_key=rec.attribute.is_primary_key,
                 )
@@ -150,7 +151,7 @@ def record_owner_decision(cycle_report: CycleReport, task: HumanTask, submission
         return existing
     decided_by = _user(submission.submitted_by)
     on_behalf_of = _user(submission.on_behalf_of)
-    comments = submission.comments.strip()
+    comments = meaningful(submission.comments)
     if not submission.approved and not comments:
         raise Refused("comments are required when requesting changes")
     with transaction.atomic():

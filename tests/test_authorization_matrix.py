@@ -171,6 +171,17 @@ def only(allowed_status, allowed, refused, anonymous=LOGIN):
 VIEWERS_R = ("tester", "owner", "delegate", *MANAGERS)  # who may see reports R and A
 VIEWERS_O = ("other_tester", "other_owner", *MANAGERS)
 
+
+def form_of(allowed_status, allowed):
+    """A task's form: the assignee and their delegate act; others who may see
+    the report are refused (403); for anyone else the report does not exist
+    (404), whether they GET or POST, so nothing reveals that it does."""
+    table = only(allowed_status, allowed, 404)
+    for role in VIEWERS_R:
+        if role not in allowed:
+            table[role] = 403
+    return table
+
 CR = "/cycles/{c}/reports/{%s}"
 API = "/api/cycles/{c}/reports/{%s}"
 
@@ -198,17 +209,17 @@ MATRIX = [
         {},
         {**only(302, ("tester", *MANAGERS), 404), "owner": 403, "delegate": 403, "anonymous": LOGIN},
     ),
-    ("review form R", "get", CR % "R" + "/review/", None, only(200, ("tester", "delegate"), 403)),
-    ("review post R, invalid", "post", CR % "R" + "/review/", {"submission_token": "x"}, only(400, ("tester", "delegate"), 403)),
+    ("review form R", "get", CR % "R" + "/review/", None, form_of(200, ("tester", "delegate"))),
+    ("review post R, invalid", "post", CR % "R" + "/review/", {"submission_token": "x"}, form_of(400, ("tester", "delegate"))),
     ("review form A (not awaiting)", "get", CR % "A" + "/review/", None, only(302, VIEWERS_R, 404)),
     ("review post A (not awaiting)", "post", CR % "A" + "/review/", {"submission_token": "x"}, only(302, VIEWERS_R, 404)),
-    ("approval form A", "get", CR % "A" + "/approval/", None, only(200, ("owner",), 403)),
+    ("approval form A", "get", CR % "A" + "/approval/", None, form_of(200, ("owner",))),
     (
         "approval post A, invalid",
         "post",
         CR % "A" + "/approval/",
         {"submission_token": "x", "decision": "request_changes", "comments": ""},
-        only(400, ("owner",), 403),
+        form_of(400, ("owner",)),
     ),
     ("approval form R (not awaiting)", "get", CR % "R" + "/approval/", None, only(302, VIEWERS_R, 404)),
     ("approval post R (not awaiting)", "post", CR % "R" + "/approval/", {"submission_token": "x"}, only(302, VIEWERS_R, 404)),

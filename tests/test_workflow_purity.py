@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-WORKFLOW_MODULES = ["cycles.test_cycle_workflow", "cycles.workflow_types", "scoping.decision_rules"]
+WORKFLOW_MODULES = ["cycles.test_cycle_workflow", "cycles.workflow_types", "cycles.plain_text", "scoping.decision_rules"]
 
 
 def test_importing_the_workflow_loads_no_django():

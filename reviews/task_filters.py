@@ -1,0 +1,36 @@
+"""The manager's task filters, validated like any other input: a query
+string is typed by people and scripts too."""
+from __future__ import annotations
+
+from django import forms
+
+from .models import HumanTask
+
+MAX_ID = 2**63 - 1
+
+
+def null_characters_in(query) -> list[str]:
+    """Parameters carrying NUL: never a filter anyone meant, and PostgreSQL
+    cannot even compare them; the page answers 400 rather than guess."""
+    return sorted({name for name, values in query.lists() for v in values if "\x00" in v or "\x00" in name})
+
+
+class ManagerTaskFilter(forms.Form):
+    cycle = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    kind = forms.ChoiceField(required=False, choices=[("", "All"), *HumanTask.Kind.choices])
+    assignee = forms.CharField(required=False, max_length=150)
+    # "1" is what the page's checkbox sends; anything else is not a choice.
+    overdue = forms.ChoiceField(required=False, choices=[("", "All"), ("1", "Overdue only")])
+
+    def apply(self, tasks, now):
+        """The tasks that pass the filters whose values are valid."""
+        f = self.cleaned_data
+        if f.get("cycle"):
+            tasks = tasks.filter(cycle_report__cycle_id=f["cycle"])
+        if f.get("kind"):
+            tasks = tasks.filter(kind=f["kind"])
+        if f.get("assignee"):
+            tasks = tasks.filter(assignee__username=f["assignee"].strip())
+        if f.get("overdue") == "1":
+            tasks = tasks.filter(due_at__lt=now)
+        return tasks
