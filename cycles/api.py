@@ -105,7 +105,8 @@ class SubmissionView(CycleReportView):
             serializer = self.serializer_class(data=request.data if isinstance(request.data, dict) else {})
             payload = serializer.payload() if serializer.is_valid() else request.data
             previous = submissions.previous_answer(request.user, key, cr, self.kind, payload)
-            return Response(previous.body, status=previous.status)
+            if previous is not None:
+                return Response(previous.body, status=previous.status)
         task = human_tasks.active_task(cr, self.kind)
         payload = request.data if isinstance(request.data, dict) else None
         if task is None:

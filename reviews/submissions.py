@@ -51,13 +51,25 @@ def submission_digest(cycle_report, kind: str, payload) -> str:
     return audit.payload_hash({"kind": kind, "cycle_report": cycle_report.pk, **payload})
 
 
+# A refusal replayed for its key must be final: a payload the step refuses
+# (400) stays refused. "Not awaiting this" (409) and "not the assignee" or a
+# separation-of-duties refusal from the workflow (403) can pass (the next
+# step opens a moment later, a reassignment reaches the workflow), so the
+# same request with the same key is tried again rather than frozen.
+FINAL_REFUSALS = frozenset({400})
+
+
+def _retryable(inbound: InboundSubmission) -> bool:
+    return inbound.state == InboundSubmission.State.REFUSED and inbound.response_status not in FINAL_REFUSALS
+
+
 def submit(cycle_report: CycleReport, kind: str, user, payload: dict, idempotency_key: str | None) -> Answer:
     """Authorize, store, deliver. `payload` is already validated in shape."""
-    previous = previous_answer(user, idempotency_key, cycle_report, kind, payload)
-    if previous is not None:
-        return previous
     key = clean_key(idempotency_key) or str(uuid.uuid4())
     digest = submission_digest(cycle_report, kind, payload)
+    earlier = InboundSubmission.objects.filter(submitted_by=user, idempotency_key=key).first()
+    if earlier is not None and (earlier.payload_hash != digest or not _retryable(earlier)):
+        return _replay(earlier, digest)
     task = active_task(cycle_report, kind)
     if task is None:
         return _refuse_early(cycle_report, kind, user, digest, 409, f"this report is not awaiting a {kind.replace('_', ' ')}")
@@ -71,6 +83,8 @@ def submit(cycle_report: CycleReport, kind: str, user, payload: dict, idempotenc
         separation_of_duties.check(cycle_report, kind, user, on_behalf_of)
     except separation_of_duties.SeparationOfDuties as refusal:
         return _refuse_early(cycle_report, kind, user, digest, 403, str(refusal))
+    if earlier is not None:
+        return _try_again(earlier, on_behalf_of, digest)
     try:
         with transaction.atomic():
             inbound = InboundSubmission.objects.create(
@@ -89,9 +103,30 @@ def submit(cycle_report: CycleReport, kind: str, user, payload: dict, idempotenc
     return deliver(inbound)
 
 
+def _try_again(earlier: InboundSubmission, on_behalf_of, digest: str) -> Answer:
+    """The same submission under the same key after a refusal that could pass:
+    the stored row is delivered again (its id stays the Update id: a refused
+    Update leaves nothing in the workflow's history, so the id is free)."""
+    reopened = InboundSubmission.objects.filter(pk=earlier.pk, state=InboundSubmission.State.REFUSED).update(
+        state=InboundSubmission.State.PENDING, response_status=None, response=None, resolved_at=None,
+        on_behalf_of=on_behalf_of, last_error="",
+    )
+    if not reopened:
+        # A concurrent repeat reopened it first: answer as that one is answered.
+        earlier.refresh_from_db()
+        return _replay(earlier, digest)
+    earlier.refresh_from_db()
+    return deliver(earlier)
+
+
 def has_previous(user, key: str | None) -> bool:
+    """Whether this key already has an answer to replay (a final one, or a
+    delivery under way); a passing refusal does not count."""
     key = clean_key(key)
-    return bool(key) and InboundSubmission.objects.filter(submitted_by=user, idempotency_key=key).exists()
+    if not key:
+        return False
+    earlier = InboundSubmission.objects.filter(submitted_by=user, idempotency_key=key).first()
+    return earlier is not None and not _retryable(earlier)
 
 
 def previous_answer(user, key: str | None, cycle_report, kind: str, payload) -> Answer | None:
@@ -106,7 +141,10 @@ def previous_answer(user, key: str | None, cycle_report, kind: str, payload) -> 
     previous = InboundSubmission.objects.filter(submitted_by=user, idempotency_key=key).first()
     if previous is None:
         return None
-    return _replay(previous, submission_digest(cycle_report, kind, payload))
+    digest = submission_digest(cycle_report, kind, payload)
+    if previous.payload_hash == digest and _retryable(previous):
+        return None  # not final: the caller submits it again
+    return _replay(previous, digest)
 
 
 def _replay(previous: InboundSubmission, digest: str) -> Answer:

@@ -97,6 +97,8 @@ def _replay(request, cr: CycleReport, kind: str, form, what: str):
     token is refused rather than reported as accepted."""
     payload = form.payload() if form.is_valid() else dict(request.POST)
     answer = submissions.previous_answer(request.user, request.POST.get("submission_token"), cr, kind, payload)
+    if answer is None:
+        return None  # its earlier refusal could pass by now: submit it again
     if answer.ok:
         return _after_submit(request, cr, answer, what)
     if answer.body.get("code") == submissions.KEY_REUSED:
@@ -120,7 +122,9 @@ def tester_review(request, cycle_id: int, report_id: int):
     if _is_repeat(request):
         recs = list(queries.recommendations(cr))
         form = TesterReviewForm(request.POST, recommendations=recs, accept_all="accept_all" in request.POST)
-        return _replay(request, cr, t.TESTER_REVIEW, form, "review")
+        replayed = _replay(request, cr, t.TESTER_REVIEW, form, "review")
+        if replayed is not None:
+            return replayed
     task, on_behalf_of = _acting_task(request, cr, t.TESTER_REVIEW)
     if task is None:
         if request.method == "POST":
@@ -163,7 +167,9 @@ def tester_review(request, cycle_id: int, report_id: int):
 def owner_approval(request, cycle_id: int, report_id: int):
     cr = _visible_cycle_report(request, cycle_id, report_id)
     if _is_repeat(request):
-        return _replay(request, cr, t.REPORT_OWNER_APPROVAL, OwnerApprovalForm(request.POST), "decision")
+        replayed = _replay(request, cr, t.REPORT_OWNER_APPROVAL, OwnerApprovalForm(request.POST), "decision")
+        if replayed is not None:
+            return replayed
     task, on_behalf_of = _acting_task(request, cr, t.REPORT_OWNER_APPROVAL)
     if task is None:
         if request.method == "POST":

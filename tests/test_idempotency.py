@@ -117,3 +117,50 @@ def test_a_refused_form_gets_a_fresh_token(awaiting_review, temporal):
     assert ok.status_code == 302
     assert ScopingSubmission.objects.count() == 1
     helpers.wait_for_awaiting(temporal, cr, t.REPORT_OWNER_APPROVAL)  # nothing in flight at teardown
+
+
+def test_a_passing_refusal_is_not_frozen_under_its_key(awaiting_review, temporal):
+    """Issue 9, item 6. The approval is tried in the moment before its step
+    opens: the database already lists the task, the workflow still awaits
+    the review, and answers 409. The same request with the same key, once
+    the step is open, is applied: only final outcomes are replayed."""
+    from reviews.models import HumanTask
+
+    from . import rows
+
+    cr = awaiting_review
+    early = rows.task(cr, t.REPORT_OWNER_APPROVAL, assignee=cr.report_owner)
+    owner = api(cr.report_owner)
+    body = {"approved": True, "comments": "Fine"}
+    refused = owner.post(url(cr, "report-owner-approval"), body, format="json", HTTP_IDEMPOTENCY_KEY="ap-1")
+    assert refused.status_code == 409, refused.content
+    assert InboundSubmission.objects.get(idempotency_key="ap-1").state == InboundSubmission.State.REFUSED
+    # Not yet: the same key is tried again, and refused again for now.
+    assert owner.post(url(cr, "report-owner-approval"), body, format="json", HTTP_IDEMPOTENCY_KEY="ap-1").status_code == 409
+    HumanTask.objects.filter(pk=early.pk).delete()
+    assert api(cr.tester).post(url(cr, "tester-review"), decisions(cr), format="json").status_code == 200
+    helpers.wait_for_awaiting(temporal, cr, t.REPORT_OWNER_APPROVAL)
+
+    applied = owner.post(url(cr, "report-owner-approval"), body, format="json", HTTP_IDEMPOTENCY_KEY="ap-1")
+    assert applied.status_code == 200, applied.content
+    assert applied.json()["accepted"] is True
+    # From now on the key's answer is final: a repeat replays it, once applied.
+    again = owner.post(url(cr, "report-owner-approval"), body, format="json", HTTP_IDEMPOTENCY_KEY="ap-1")
+    assert again.status_code == 200 and again.json() == applied.json()
+    assert InboundSubmission.objects.filter(idempotency_key="ap-1").count() == 1
+    assert helpers.result(temporal, cr)["approved_version"] == 1
+
+
+def test_a_final_refusal_is_replayed_under_its_key(awaiting_review, temporal):
+    """A payload the workflow refuses as invalid stays refused for its key."""
+    cr = awaiting_review
+    assert api(cr.tester).post(url(cr, "tester-review"), decisions(cr), format="json").status_code == 200
+    helpers.wait_for_awaiting(temporal, cr, t.REPORT_OWNER_APPROVAL)
+    from reviews import submissions
+
+    # Past the serializer (which would refuse it first): the workflow's 400.
+    first = submissions.submit(cr, t.REPORT_OWNER_APPROVAL, cr.report_owner, {"approved": False, "comments": ""}, "ap-2")
+    assert first.status == 400, first.body
+    again = submissions.submit(cr, t.REPORT_OWNER_APPROVAL, cr.report_owner, {"approved": False, "comments": ""}, "ap-2")
+    assert (again.status, again.body) == (first.status, first.body)
+    assert InboundSubmission.objects.get(idempotency_key="ap-2").attempts == 1
