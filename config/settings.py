@@ -147,16 +147,20 @@ DEMO_LOGINS_FILE = env.str("DEMO_LOGINS_FILE", default=str(LOCAL_DIR / "demo-log
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=None)
 CELERY_TASK_ACKS_LATE = True
-CELERY_BROKER_TRANSPORT_OPTIONS = (
-    {
-        "data_folder_in": str(LOCAL_DIR / "celery"),
-        "data_folder_out": str(LOCAL_DIR / "celery"),
-        "processed_folder": str(LOCAL_DIR / "celery-processed"),
+CELERY_BROKER_TRANSPORT_OPTIONS = {}
+if CELERY_BROKER_URL.startswith("filesystem"):
+    # Any process may be the first to send (`manage.py run_worker` started on
+    # its own, not only `make run`): the folders must exist, or kombu drops
+    # every message with a traceback.
+    CELERY_FILESYSTEM_BROKER_DIR = Path(env.str("CELERY_FILESYSTEM_BROKER_DIR", default=str(LOCAL_DIR / "celery")))
+    for _folder in (CELERY_FILESYSTEM_BROKER_DIR, CELERY_FILESYSTEM_BROKER_DIR.with_name(CELERY_FILESYSTEM_BROKER_DIR.name + "-processed")):
+        _folder.mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(CELERY_FILESYSTEM_BROKER_DIR),
+        "data_folder_out": str(CELERY_FILESYSTEM_BROKER_DIR),
+        "processed_folder": str(CELERY_FILESYSTEM_BROKER_DIR.with_name(CELERY_FILESYSTEM_BROKER_DIR.name + "-processed")),
         "store_processed": False,
     }
-    if CELERY_BROKER_URL.startswith("filesystem")
-    else {}
-)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # Redeliver submissions stored while Temporal was unreachable.
 CELERY_BEAT_SCHEDULE = {
@@ -164,7 +168,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reviews.tasks.redeliver_pending_submissions",
         "schedule": env.float("REDELIVERY_SWEEP_EVERY", default=60.0),
     },
+    # Send e-mails the broker or the mail server lost (the outbox).
+    "send-pending-notifications": {
+        "task": "reviews.tasks.send_pending_notifications",
+        "schedule": env.float("NOTIFICATION_SWEEP_EVERY", default=60.0),
+    },
 }
+# Seconds the sweep leaves a new notification to the task enqueued for it.
+NOTIFICATION_SWEEP_GRACE = env.float("NOTIFICATION_SWEEP_GRACE", default=30.0)
 
 # --- E-mail -----------------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

@@ -6,7 +6,7 @@ from django.shortcuts import render
 from cycles import roles
 from cycles.admin_readonly import ReadOnlyAdmin
 
-from .models import AuditEvent, Delegation, HumanTask, InboundSubmission, Reassignment
+from .models import AuditEvent, Delegation, HumanTask, InboundSubmission, Notification, Reassignment
 from .reassignment import ReassignRefused, reassign
 
 User = get_user_model()
@@ -91,3 +91,10 @@ class InboundSubmissionAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "kind", "cycle_report", "submitted_by", "state", "response_status", "attempts"]
     list_filter = ["state", "kind"]
     list_select_related = ["cycle_report__report", "cycle_report__cycle", "submitted_by"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "event", "subject", "sent_at", "attempts", "last_error"]
+    list_filter = ["event", ("sent_at", admin.EmptyFieldListFilter)]
+    search_fields = ["subject"]

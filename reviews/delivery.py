@@ -146,7 +146,7 @@ def _resolve(inbound: InboundSubmission, status: int, body: dict, refused: bool)
                 if late
                 else f"{inbound.kind} refused ({status}): "
             ) + body.get("detail", "")
-            audit.record(
+            recorded = audit.record(
                 AuditEvent.Event.SUBMISSION_REFUSED,
                 inbound.cycle_report,
                 actor=inbound.submitted_by,
@@ -155,7 +155,8 @@ def _resolve(inbound: InboundSubmission, status: int, body: dict, refused: bool)
                 detail=detail,
                 dedupe_key=f"inbound:{inbound.pk}:refused",
             )
-            if late:
+            # Told once, even when the person retries it under its key.
+            if late and recorded is not None:
                 notifications.delivery_refused(inbound, body.get("detail", ""))
     if not changed:
         # Someone else (the redelivery task) resolved it first: theirs stands.

@@ -205,3 +205,33 @@ class InboundSubmission(models.Model):
             models.UniqueConstraint(fields=["submitted_by", "idempotency_key"], name="idempotency_key_per_user"),
         ]
         indexes = [models.Index(fields=["state", "created_at"])]
+
+
+class Notification(models.Model):
+    """An e-mail to send: the outbox row, written in the same transaction as
+    the change it announces, so that the e-mail is sent if and only if the
+    change commits, whatever the broker or the mail server are doing then.
+    Celery sends it after the commit and retries; a periodic sweep sends what
+    is left (reviews.notification_outbox)."""
+
+    event = models.CharField(max_length=40)
+    cycle_report = models.ForeignKey(
+        "cycles.CycleReport", on_delete=models.PROTECT, null=True, blank=True, related_name="notifications"
+    )
+    recipients = models.JSONField()
+    subject = models.CharField(max_length=255)
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # Whoever is sending it holds it until then, so that the task and the
+    # sweep never send it twice at once; a crashed sender's claim lapses.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["sent_at", "created_at"])]
+
+    def __str__(self):
+        return f"{self.event}: {self.subject}"

@@ -1,4 +1,5 @@
-"""Who hears about what, by e-mail, sent by Celery after the commit."""
+"""Who hears about what, by e-mail: each one an outbox row written with the
+change it announces, sent by Celery after the commit (notification_outbox)."""
 from __future__ import annotations
 
 from django.conf import settings
@@ -6,7 +7,7 @@ from django.urls import reverse
 
 from cycles.plain_text import one_line
 
-from .tasks import send_notification_email
+from . import notification_outbox
 
 SUBJECTS = {
     "assigned": "[RegTest] New task: {task}",
@@ -30,12 +31,12 @@ def status_url(cycle_report) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
-def _send(users, subject: str, body: str) -> None:
+def _send(event: str, users, subject: str, body: str, cycle_report=None) -> None:
     to = sorted({u.email for u in users if u is not None and u.email})
     if to:
         # Names in a subject are typed by people: a line break in one would
         # make Django refuse the whole e-mail (BadHeaderError).
-        send_notification_email.delay_on_commit(to, one_line(subject), body)
+        notification_outbox.queue(event, to, one_line(subject), body, cycle_report=cycle_report)
 
 
 def task_event(event: str, task, recipients, note: str = "") -> None:
@@ -48,7 +49,7 @@ def task_event(event: str, task, recipients, note: str = "") -> None:
     if note:
         lines += ["", note]
     lines += ["", f"Open the form: {task_url(task)}", f"The report's page: {status_url(task.cycle_report)}"]
-    _send(recipients, subject, "\n".join(lines))
+    _send(event, recipients, subject, "\n".join(lines), task.cycle_report)
 
 
 def report_event(event: str, cycle_report, recipients, note: str = "") -> None:
@@ -57,7 +58,7 @@ def report_event(event: str, cycle_report, recipients, note: str = "") -> None:
     if note:
         body += f"\n{note}\n"
     body += f"\nSee the report: {status_url(cycle_report)}"
-    _send(recipients, subject, body)
+    _send(event, recipients, subject, body, cycle_report)
 
 
 def delivery_refused(inbound, reason: str) -> None:
@@ -71,4 +72,4 @@ def delivery_refused(inbound, reason: str) -> None:
         f"{inbound.created_at:%Y-%m-%d %H:%M UTC} while the workflow service was unreachable, "
         f"was refused when it was delivered:\n\n{reason}\n\nSee the report: {status_url(cycle_report)}"
     )
-    _send([inbound.submitted_by, inbound.on_behalf_of], subject, body)
+    _send("delivery_refused", [inbound.submitted_by, inbound.on_behalf_of], subject, body, cycle_report)

@@ -16,6 +16,7 @@ PERMISSIONS = {
     "view_reassignment": MANAGE,
     "view_auditevent": MANAGE,  # read-only; nobody gets add/change/delete
     "view_inboundsubmission": MANAGE,
+    "view_notification": MANAGE,  # the e-mail outbox: what was sent, what waits
     "view_delegation": MANAGE,
     "add_delegation": MANAGE,
     "change_delegation": MANAGE,

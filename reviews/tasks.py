@@ -1,4 +1,4 @@
-"""Celery tasks: e-mail and redelivery of stored submissions."""
+"""Celery tasks: e-mail from the outbox and redelivery of stored submissions."""
 from __future__ import annotations
 
 import logging
@@ -12,7 +12,28 @@ log = logging.getLogger(__name__)
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=8)
 def send_notification_email(to: list[str], subject: str, body: str) -> int:
+    """Kept for messages queued before the outbox existed; nothing sends it now."""
     return send_mail(subject, body, None, to)
+
+
+@shared_task(bind=True, max_retries=None)
+def send_notification(self, notification_id: int) -> str:
+    """Send one outbox e-mail; retried with back-off while it fails. Never
+    gives up: the periodic sweep is the second line."""
+    from .notification_outbox import send
+
+    state = send(notification_id)
+    if state == "failed" and not self.request.is_eager:
+        raise self.retry(countdown=retry_delay(self.request.retries))
+    return state
+
+
+@shared_task
+def send_pending_notifications() -> int:
+    """The periodic sweep: e-mails the broker or the mail server lost."""
+    from .notification_outbox import send_pending
+
+    return send_pending()
 
 
 # Back-off between tries while Temporal is unreachable: 1, 2, 4 ... seconds,
