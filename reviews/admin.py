@@ -6,7 +6,7 @@ from django.shortcuts import render
 from cycles import roles
 from cycles.admin_readonly import ReadOnlyAdmin
 
-from .models import AuditEvent, Delegation, HumanTask, InboundSubmission, Notification, Reassignment
+from .models import AuditEvent, Delegation, HumanTask, InboundSubmission, Notification, Reassignment, WorkflowMessage
 from .reassignment import ReassignRefused, reassign
 
 User = get_user_model()
@@ -98,3 +98,10 @@ class NotificationAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "event", "subject", "sent_at", "attempts", "last_error"]
     list_filter = ["event", ("sent_at", admin.EmptyFieldListFilter)]
     search_fields = ["subject"]
+
+
+@admin.register(WorkflowMessage)
+class WorkflowMessageAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "workflow_id", "signal", "about", "delivered_at", "attempts", "last_error"]
+    list_filter = ["signal", ("delivered_at", admin.EmptyFieldListFilter)]
+    search_fields = ["workflow_id", "about"]

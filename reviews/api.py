@@ -44,7 +44,7 @@ class ReassignSerializer(serializers.Serializer):
         403: OpenApiResponse(doc.ErrorSerializer, description="Only test managers and admins reassign."),
         404: OpenApiResponse(doc.ErrorSerializer, description="No such task."),
         409: OpenApiResponse(doc.ErrorSerializer, description="The task is no longer open."),
-        503: OpenApiResponse(doc.ErrorSerializer, description="The workflow could not be told; nothing changed."),
+        503: OpenApiResponse(doc.ErrorSerializer, description="The reassignment could not be saved; nothing changed."),
     },
 )
 class TaskReassignView(APIView):

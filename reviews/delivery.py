@@ -18,7 +18,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from cycles import temporal_client
 from cycles import workflow_types as t
 
-from . import audit, notifications
+from . import audit, notifications, workflow_messages
 from .models import AuditEvent, InboundSubmission
 
 log = logging.getLogger(__name__)
@@ -81,6 +81,9 @@ def deliver(inbound: InboundSubmission, enqueue: bool = True) -> Answer:
     message = _message(inbound)
     update = UPDATE_FOR_KIND[inbound.kind]
     cycle_report = inbound.cycle_report
+    # A reassignment not yet delivered goes first: the new assignee's work
+    # would be refused by a workflow that still names the old one.
+    workflow_messages.deliver_pending(cycle_report.expected_workflow_id)
 
     async def go(client):
         handle = client.get_workflow_handle(cycle_report.expected_workflow_id)

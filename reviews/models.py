@@ -235,3 +235,27 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.event}: {self.subject}"
+
+
+class WorkflowMessage(models.Model):
+    """A signal to a workflow, written in the transaction of the change it
+    carries (a reassignment) and sent after the commit: the workflow hears
+    of a change only if it committed, and hears of every one that did, in
+    order, even if Temporal was unreachable at the time
+    (reviews.workflow_messages)."""
+
+    workflow_id = models.CharField(max_length=200)
+    signal = models.CharField(max_length=100)
+    payload = models.JSONField()
+    about = models.CharField(max_length=200, blank=True, help_text="what the message carries, for people")
+    created_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["delivered_at", "workflow_id"])]
+
+    def __str__(self):
+        return f"{self.signal} to {self.workflow_id}"

@@ -1,20 +1,25 @@
 """Reassigning an open task to another person: the one service behind the
-admin action and the API. The database change and the workflow's signal go
-together: if the workflow cannot be told, nothing changes."""
+admin action and the API. The database change commits first; the signal to
+the workflow is an outbox row of the same transaction, sent after the commit
+(reviews.workflow_messages), so the two never disagree for long and the
+workflow never hears of a change that did not commit."""
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
-from django.db import transaction
-from temporalio.service import RPCError
+import logging
+from dataclasses import asdict
 
-from cycles import roles, temporal_client
+from django.contrib.auth import get_user_model
+from django.db import DatabaseError, transaction
+
+from cycles import roles
 from cycles.plain_text import meaningful
 from cycles import workflow_types as t
 
-from . import audit, notifications, separation_of_duties
+from . import audit, notifications, separation_of_duties, workflow_messages
 from .human_tasks import ROLE_FOR_KIND
 from .models import AuditEvent, HumanTask, Reassignment
 
+log = logging.getLogger(__name__)
 User = get_user_model()
 MAX_REASON = Reassignment._meta.get_field("reason").max_length
 
@@ -37,57 +42,57 @@ def reassign(task_id: int, to_username: str, reason: str, by) -> HumanTask:
     to_user = User.objects.filter(username=to_username, is_active=True).first()
     if to_user is None:
         raise ReassignRefused(f"No active user named {to_username!r}.")
-    with transaction.atomic():
-        task = (
-            HumanTask.objects.select_for_update()
-            .select_related("cycle_report__cycle", "cycle_report__report", "assignee")
-            .filter(pk=task_id)
-            .first()
-        )
-        if task is None:
-            raise ReassignRefused("No such task.", 404)
-        if not task.is_active:
-            raise ReassignRefused(f"This task is {task.get_state_display().lower()}; only open tasks can be reassigned.", 409)
-        needed = ROLE_FOR_KIND[task.kind]
-        if not roles.has_role(to_user, needed):
-            raise ReassignRefused(f"{to_username} does not have the {needed} role needed for a {task.get_kind_display().lower()}.")
-        if task.assignee_id == to_user.pk:
-            raise ReassignRefused(f"The task is already assigned to {to_username}.", 409)
-        try:
-            separation_of_duties.check_assignee(task.cycle_report, task.kind, to_user)
-        except separation_of_duties.SeparationOfDuties as refusal:
-            raise ReassignRefused(str(refusal)) from None
-        previous = task.assignee
-        task.assignee = to_user
-        task.save(update_fields=["assignee"])
-        Reassignment.objects.create(task=task, from_user=previous, to_user=to_user, reason=reason, reassigned_by=by)
-        audit.record(
-            AuditEvent.Event.REASSIGNMENT,
-            task.cycle_report,
-            actor=by,
-            on_behalf_of=to_user,
-            workflow_id=task.workflow_id,
-            detail=f"{task.get_kind_display()} reassigned from {previous.get_username()} to {to_username}: {reason}",
-        )
-        notifications.task_event("reassigned", task, [to_user], note=f"Reassigned to you by {by.get_username()}: {reason}")
-        _tell_workflow(task, to_user, by, reason)
+    try:
+        with transaction.atomic():
+            task = _reassign_in_transaction(task_id, to_user, reason, by)
+    except DatabaseError as exc:
+        # The commit (or a write) failed: the change, its audit row, its
+        # e-mail and its signal to the workflow are all rolled back together.
+        log.warning("reassignment of task %s not saved: %s", task_id, exc)
+        raise ReassignRefused("The reassignment could not be saved; nothing was changed. Try again.", 503) from exc
     return task
 
 
-def _tell_workflow(task: HumanTask, to_user, by, reason: str) -> None:
-    change = t.Reassign(
-        kind=task.kind,
-        task_id=task.pk,
-        new_assignee=to_user.get_username(),
-        reassigned_by=by.get_username(),
-        reason=reason,
+def _reassign_in_transaction(task_id: int, to_user, reason: str, by) -> HumanTask:
+    to_username = to_user.get_username()
+    task = (
+        HumanTask.objects.select_for_update()
+        .select_related("cycle_report__cycle", "cycle_report__report", "assignee")
+        .filter(pk=task_id)
+        .first()
     )
-
-    async def go(client):
-        await client.get_workflow_handle(task.workflow_id).signal("reassign_task_signal", change)
-
+    if task is None:
+        raise ReassignRefused("No such task.", 404)
+    if not task.is_active:
+        raise ReassignRefused(f"This task is {task.get_state_display().lower()}; only open tasks can be reassigned.", 409)
+    needed = ROLE_FOR_KIND[task.kind]
+    if not roles.has_role(to_user, needed):
+        raise ReassignRefused(f"{to_username} does not have the {needed} role needed for a {task.get_kind_display().lower()}.")
+    if task.assignee_id == to_user.pk:
+        raise ReassignRefused(f"The task is already assigned to {to_username}.", 409)
     try:
-        temporal_client.call(go)
-    except (RPCError, RuntimeError, TimeoutError, OSError) as exc:
-        # Rolls the database change back: both change, or neither.
-        raise ReassignRefused(f"The workflow could not be told ({exc}); nothing was changed. Try again.", 503) from exc
+        separation_of_duties.check_assignee(task.cycle_report, task.kind, to_user)
+    except separation_of_duties.SeparationOfDuties as refusal:
+        raise ReassignRefused(str(refusal)) from None
+    previous = task.assignee
+    task.assignee = to_user
+    task.save(update_fields=["assignee"])
+    change = Reassignment.objects.create(task=task, from_user=previous, to_user=to_user, reason=reason, reassigned_by=by)
+    audit.record(
+        AuditEvent.Event.REASSIGNMENT,
+        task.cycle_report,
+        actor=by,
+        on_behalf_of=to_user,
+        workflow_id=task.workflow_id,
+        detail=f"{task.get_kind_display()} reassigned from {previous.get_username()} to {to_username}: {reason}",
+    )
+    notifications.task_event("reassigned", task, [to_user], note=f"Reassigned to you by {by.get_username()}: {reason}")
+    # Sent after the commit, never before: if the commit fails, the workflow
+    # is not told of a change that did not happen.
+    workflow_messages.queue(
+        task.workflow_id,
+        "reassign_task_signal",
+        asdict(t.Reassign(kind=task.kind, task_id=task.pk, new_assignee=to_username, reassigned_by=by.get_username(), reason=reason)),
+        about=f"reassignment {change.pk}",
+    )
+    return task

@@ -17,6 +17,7 @@ PERMISSIONS = {
     "view_auditevent": MANAGE,  # read-only; nobody gets add/change/delete
     "view_inboundsubmission": MANAGE,
     "view_notification": MANAGE,  # the e-mail outbox: what was sent, what waits
+    "view_workflowmessage": MANAGE,  # signals to workflows (reassignments) and their delivery
     "view_delegation": MANAGE,
     "add_delegation": MANAGE,
     "change_delegation": MANAGE,

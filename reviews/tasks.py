@@ -61,9 +61,25 @@ def deliver_submission(self, inbound_id: str) -> str:
     return state
 
 
+@shared_task(bind=True, max_retries=None)
+def deliver_workflow_messages(self, workflow_id: str) -> bool:
+    """Send a workflow's outbox signals (a reassignment); retried with
+    back-off while Temporal is unreachable, the sweep behind it."""
+    from .workflow_messages import deliver_pending
+
+    delivered = deliver_pending(workflow_id)
+    if not delivered and not self.request.is_eager:
+        raise self.retry(countdown=retry_delay(self.request.retries))
+    return delivered
+
+
 @shared_task
 def redeliver_pending_submissions() -> int:
-    """The periodic sweep: anything still pending is tried again."""
+    """The periodic sweep: anything still pending is tried again, the
+    workflows' signals (reassignments) before the submissions that may
+    depend on them."""
     from .delivery import redeliver_all_pending
+    from .workflow_messages import deliver_all_pending
 
+    deliver_all_pending()
     return redeliver_all_pending()
