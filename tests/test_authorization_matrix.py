@@ -419,15 +419,15 @@ def test_api_session_post_without_csrf_token_is_refused(world):
 
 @pytest.mark.django_db
 def test_api_token_post_needs_no_csrf_token(world):
-    from rest_framework.authtoken.models import Token
+    from .clients import api_token
 
-    token = Token.objects.create(user=world.users["tester"])
+    token = api_token(world.users["tester"])
     client = Client(enforce_csrf_checks=True)
     response = client.post(
         (API % "R" + "/tester-review").format(**world.ids),
         {},
         content_type="application/json",
-        headers={"Authorization": f"Token {token.key}"},
+        headers={"Authorization": f"Token {token}"},
     )
     assert response.status_code == 400  # authorized; the empty body is invalid
 
