@@ -26,6 +26,7 @@ COPY config ./config
 COPY cycles ./cycles
 COPY scoping ./scoping
 COPY reviews ./reviews
+COPY accounts ./accounts
 COPY templates ./templates
 COPY static ./static
 COPY docker/entrypoint.sh ./docker/entrypoint.sh

@@ -1,20 +1,18 @@
 from django.urls import path
 from django.contrib.auth.decorators import login_not_required
-from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.parsers import FormParser, MultiPartParser
 from drf_spectacular.views import SpectacularAPIView
 
+from accounts import api as accounts_api
 from cycles import api
 from cycles import url_converters  # noqa: F401  (registers <id:...>)
-from cycles.request_limits import SafeJSONParser
 from reviews import api as reviews_api
 
 CR = "cycles/<id:cycle_id>/reports/<id:report_id>"
 
 urlpatterns = [
-    path("auth/token/", login_not_required(
-        ObtainAuthToken.as_view(parser_classes=[FormParser, MultiPartParser, SafeJSONParser])
-    ), name="api-token"),
+    path("auth/token/", accounts_api.ObtainTokenView.as_view(), name="api-token"),
+    path("auth/token/revoke", accounts_api.RevokeTokenView.as_view(), name="api-token-revoke"),
+    path("auth/token/revoke-all", accounts_api.RevokeAllTokensView.as_view(), name="api-token-revoke-all"),
     path(f"{CR}/start", api.StartView.as_view(), name="api-start"),
     path(f"{CR}/status", api.StatusView.as_view(), name="api-status"),
     path(f"{CR}/attributes", api.AttributesView.as_view(), name="api-attributes"),

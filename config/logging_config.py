@@ -33,6 +33,8 @@ def build(fmt: str = "text", level: str = "INFO") -> dict:
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
             "django.db.backends": {"level": "WARNING"},
+            # django-axes logs every sign-in at INFO; failures and lock-outs are WARNINGs.
+            "axes": {"level": "WARNING"},
             # gunicorn's own loggers write through the same handler (see config/gunicorn.py).
             "gunicorn.error": {"handlers": ["console"], "level": level, "propagate": False},
             "gunicorn.access": {"handlers": ["console"], "level": level, "propagate": False},

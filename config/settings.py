@@ -1,9 +1,11 @@
 """Settings: every value comes from the environment, with a local default
 that runs the whole product on one machine (SQLite, a local Temporal dev
 server, a filesystem Celery broker, console e-mail)."""
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 LOCAL_DIR = BASE_DIR / ".local"
@@ -24,14 +26,22 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "axes",
+    "knox",
+    "csp",
     "cycles",
     "scoping",
     "reviews",
+    # After axes and knox: its admin replaces theirs.
+    "accounts",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Both only touch the answer's headers (config/no_store.py; the policy
+    # is CONTENT_SECURITY_POLICY below).
+    "config.no_store.NoStoreMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -42,6 +52,9 @@ MIDDLEWARE = [
     # Oversized bodies get a 413 with a message before any view (DRF's JSON
     # parser does not enforce DATA_UPLOAD_MAX_MEMORY_SIZE by itself).
     "cycles.request_limits.RequestBodyLimitMiddleware",
+    # Turns a sign-in refused for a lock-out into the lock-out answer
+    # (accounts/lockout.py); last, as django-axes asks.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -103,7 +116,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an anonymous API call then gets 401 with a
         # WWW-Authenticate header rather than a bare 403.
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -261,3 +274,58 @@ SPECTACULAR_SETTINGS = {
 WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 # The Celery queue tasks go to and workers consume (deployments sharing a broker).
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+
+# --- Sign-in throttling (django-axes; accounts/sign_in_limits.py) -----------
+# Only failed sign-ins count, on the login pages and POST /api/auth/token/.
+SIGN_IN_FAILURE_LIMIT = env.int("SIGN_IN_FAILURE_LIMIT", default=5)  # per user name, from anywhere
+SIGN_IN_ADDRESS_FAILURE_LIMIT = env.int("SIGN_IN_ADDRESS_FAILURE_LIMIT", default=20)  # per address, across user names
+SIGN_IN_LOCKOUT = env.int("SIGN_IN_LOCKOUT", default=900)  # seconds locked after the failure that locks
+# Reverse proxies in front of the app that append the client's address to
+# X-Forwarded-For (0: the client connects directly; REMOTE_ADDR is used).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+for _name in ("SIGN_IN_FAILURE_LIMIT", "SIGN_IN_ADDRESS_FAILURE_LIMIT", "SIGN_IN_LOCKOUT"):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1")
+AUTHENTICATION_BACKENDS = [
+    # Refuses a locked-out sign-in before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "accounts.sign_in_limits.SignInLimits"
+AXES_FAILURE_LIMIT = SIGN_IN_FAILURE_LIMIT
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = timedelta(seconds=SIGN_IN_LOCKOUT)
+AXES_RESET_ON_SUCCESS = True
+# Tries while locked do not push the end of the lock further away.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.sign_in_limits.client_address"
+AXES_ENABLE_ADMIN = False  # accounts/admin.py: unlocking leaves a SecurityEvent
+# No row (and no session) per successful sign-in: last_login is kept anyway.
+AXES_DISABLE_ACCESS_LOG = True
+
+# --- API tokens (django-rest-knox; accounts/tokens.py) ----------------------
+API_TOKEN_TTL = env.int("API_TOKEN_TTL", default=9 * 3600)  # seconds; a working day
+REST_KNOX = {"TOKEN_TTL": timedelta(seconds=API_TOKEN_TTL), "AUTH_HEADER_PREFIX": "Token"}
+
+# --- Sessions: end after a working day without activity ---------------------
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=9 * 3600)  # seconds
+SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
+SESSION_SAVE_EVERY_REQUEST = True  # every request moves the end forward
+
+# --- Content-Security-Policy (django-csp): no inline script or style --------
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # Swagger UI's and the admin's icons are data: URIs in their CSS.
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}

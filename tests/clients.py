@@ -1,6 +1,6 @@
 """Logged-in clients for tests: a browser session (real password login) and
 a session-authenticated API client."""
-from django.test import Client
+from django.test import Client, RequestFactory
 from rest_framework.test import APIClient
 
 from .factories import PASSWORD
@@ -8,8 +8,16 @@ from .factories import PASSWORD
 
 def browser(user) -> Client:
     c = Client()
-    assert c.login(username=user.username, password=PASSWORD)
+    # django-axes counts sign-ins per request: authenticate() needs one.
+    assert c.login(request=RequestFactory().post("/accounts/login/"), username=user.username, password=PASSWORD)
     return c
+
+
+def api_token(user) -> str:
+    """A fresh API token for `user`, as POST /api/auth/token/ issues it."""
+    from accounts import tokens
+
+    return tokens.issue(user)[1]
 
 
 def session_api(user) -> APIClient:

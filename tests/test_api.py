@@ -47,7 +47,7 @@ def test_token_endpoint(db):
     user = UserFactory()
     c = APIClient()
     good = c.post("/api/auth/token/", {"username": user.username, "password": PASSWORD}, format="json")
-    assert good.status_code == 200 and set(good.json()) == {"token"}
+    assert good.status_code == 200 and set(good.json()) == {"token", "expires"}
     bad = c.post("/api/auth/token/", {"username": user.username, "password": "nope"}, format="json")
     assert bad.status_code == 400
     assert c.post("/api/auth/token/", {}, format="json").status_code == 400

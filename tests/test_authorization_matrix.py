@@ -50,6 +50,7 @@ ROLES = (
     "anonymous",
 )
 MANAGERS = ("manager", "superuser", "admin_group")
+ADMINS = ("superuser", "admin_group")
 LOGIN = "login"  # 302 to the login page
 # /readyz answers 200 or 503 by what is reachable (in tests the Celery broker
 # may be a local folder); either way it is open to all and never redirects.
@@ -192,6 +193,10 @@ MATRIX = [
     ("login page", "get", "/accounts/login/", None, expect(200, anonymous=200)),
     ("login post, empty", "post", "/accounts/login/", {}, expect(200, anonymous=200)),
     ("logout by GET", "get", "/accounts/logout/", None, expect(405)),
+    # Everyone's own API tokens (accounts/views.py): nothing of anyone else's.
+    ("tokens page", "get", "/accounts/tokens/", None, expect(200)),
+    ("tokens page, empty post", "post", "/accounts/tokens/", {}, expect(400)),
+    ("tokens page, revoke unknown", "post", "/accounts/tokens/", {"revoke": "0" * 128}, expect(404)),
     ("inbox", "get", "/tasks/", None, expect(200)),
     ("all tasks", "get", "/tasks/all/", None, only(200, MANAGERS, 403)),
     ("cycle list", "get", "/cycles/", None, expect(200)),
@@ -234,6 +239,12 @@ MATRIX = [
     ("admin delegations", "get", "/admin/reviews/delegation/", None, only(200, MANAGERS, 302)),
     ("admin delegation add", "get", "/admin/reviews/delegation/add/", None, only(200, MANAGERS, 302)),
     ("admin users", "get", "/admin/auth/user/", None, {**only(403, MANAGERS, 302), "superuser": 200}),
+    # Sign-in and tokens (accounts/admin.py): the admin role, not test managers.
+    ("admin security events", "get", "/admin/accounts/securityevent/", None, {**only(200, ADMINS, 302), "manager": 403}),
+    ("admin security event add", "get", "/admin/accounts/securityevent/add/", None, {**only(403, ADMINS, 302), "manager": 403}),
+    ("admin sign-in failures", "get", "/admin/axes/accessattempt/", None, {**only(200, ADMINS, 302), "manager": 403}),
+    ("admin api tokens", "get", "/admin/knox/authtoken/", None, {**only(200, ADMINS, 302), "manager": 403}),
+    ("admin api token add", "get", "/admin/knox/authtoken/add/", None, {**only(403, ADMINS, 302), "manager": 403}),
     # --- REST API -------------------------------------------------------------
     ("api token, empty", "post", "/api/auth/token/", {}, expect(400, anonymous=400)),
     ("api tasks", "get", "/api/tasks/", None, expect(200, anonymous=401)),
@@ -255,6 +266,11 @@ MATRIX = [
     ("api owner-approval R (not awaiting)", "post", API % "R" + "/report-owner-approval", {}, only(409, VIEWERS_R, 403, anonymous=401)),
     ("api status by POST", "post", API % "R" + "/status", {}, expect(405, anonymous=401)),
     ("api token by GET", "get", "/api/auth/token/", None, expect(405, anonymous=405)),
+    # Signed in with a session, not a token: nothing to revoke for this call.
+    ("api token revoke, no token", "post", "/api/auth/token/revoke", {}, expect(400, anonymous=401)),
+    ("api token revoke by GET", "get", "/api/auth/token/revoke", None, expect(405, anonymous=401)),
+    ("api token revoke-all", "post", "/api/auth/token/revoke-all", {}, expect(200, anonymous=401)),
+    ("api token revoke-all by GET", "get", "/api/auth/token/revoke-all", None, expect(405, anonymous=401)),
     # An empty body: managers pass authorization and get the validation answer.
     ("api reassign, invalid", "post", "/api/tasks/{review_task}/reassign", {}, only(400, MANAGERS, 403, anonymous=401)),
     ("api reassign by GET", "get", "/api/tasks/{review_task}/reassign", None, expect(405, anonymous=401)),
@@ -430,15 +446,15 @@ def test_api_session_post_without_csrf_token_is_refused(world):
 
 @pytest.mark.django_db
 def test_api_token_post_needs_no_csrf_token(world):
-    from rest_framework.authtoken.models import Token
+    from .clients import api_token
 
-    token = Token.objects.create(user=world.users["tester"])
+    token = api_token(world.users["tester"])
     client = Client(enforce_csrf_checks=True)
     response = client.post(
         (API % "R" + "/tester-review").format(**world.ids),
         {},
         content_type="application/json",
-        headers={"Authorization": f"Token {token.key}"},
+        headers={"Authorization": f"Token {token}"},
     )
     assert response.status_code == 400  # authorized; the empty body is invalid
 

@@ -57,6 +57,14 @@ def test_copied_paths_exist():
     assert os.access(ENTRYPOINT, os.X_OK)
 
 
+def test_every_package_of_the_project_is_copied():
+    """A new app (pyproject's packages) left out of the image would fail
+    only when the image starts."""
+    packages = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]["include"]
+    copied = {p for line in instructions("COPY") for p in line.split()[:-1] if not p.startswith("--")}
+    assert {name.rstrip("*") for name in packages} <= copied
+
+
 def test_compose_runs_every_process_with_healthchecks():
     services = COMPOSE["services"]
     assert {"postgres", "redis", "temporal"} | APP_SERVICES <= set(services)

@@ -29,6 +29,12 @@ print(json.dumps({
     "staticfiles": s.STORAGES["staticfiles"]["BACKEND"],
     "LOG_FORMAT": s.LOG_FORMAT,
     "middleware": s.MIDDLEWARE,
+    "password_validators": [v["NAME"] for v in s.AUTH_PASSWORD_VALIDATORS],
+    "csp": s.CONTENT_SECURITY_POLICY["DIRECTIVES"],
+    "session_age": s.SESSION_COOKIE_AGE,
+    "session_save_every_request": s.SESSION_SAVE_EVERY_REQUEST,
+    "token_ttl": s.REST_KNOX["TOKEN_TTL"].total_seconds(),
+    "sign_in": [s.AXES_FAILURE_LIMIT, s.SIGN_IN_ADDRESS_FAILURE_LIMIT, s.AXES_COOLOFF_TIME.total_seconds()],
 }))
 """
 
@@ -86,6 +92,55 @@ def test_secure_defaults_and_pool_sized_for_threads():
     assert s["LOG_FORMAT"] == "json"
     mw = s["middleware"]
     assert mw.index("whitenoise.middleware.WhiteNoiseMiddleware") == mw.index("django.middleware.security.SecurityMiddleware") + 1
+
+
+PRODUCTION_VALIDATORS = [
+    "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+    "django.contrib.auth.password_validation.MinimumLengthValidator",
+    "django.contrib.auth.password_validation.CommonPasswordValidator",
+    "django.contrib.auth.password_validation.NumericPasswordValidator",
+]
+
+
+def test_security_settings_in_production():
+    s = settings_of()
+    assert s["password_validators"] == PRODUCTION_VALIDATORS
+    assert s["csp"]["script-src"] == ["'self'"] and s["csp"]["style-src"] == ["'self'"]
+    assert s["session_age"] == 9 * 3600 and s["session_save_every_request"] is True
+    assert s["token_ttl"] == 9 * 3600
+    assert s["sign_in"] == [5, 20, 900]
+    mw = s["middleware"]
+    assert {"csp.middleware.CSPMiddleware", "config.no_store.NoStoreMiddleware"} <= set(mw)
+    assert "axes.middleware.AxesMiddleware" in mw
+
+
+def test_security_settings_come_from_the_environment():
+    s = settings_of(
+        SIGN_IN_FAILURE_LIMIT="3", SIGN_IN_ADDRESS_FAILURE_LIMIT="7", SIGN_IN_LOCKOUT="60",
+        API_TOKEN_TTL="600", SESSION_IDLE_TIMEOUT="1800",
+    )
+    assert s["sign_in"] == [3, 7, 60]
+    assert s["token_ttl"] == 600
+    assert s["session_age"] == 1800
+
+
+def test_a_sign_in_limit_of_zero_is_refused():
+    done = run(["python", "manage.py", "check"], env(SIGN_IN_FAILURE_LIMIT="0"))
+    assert done.returncode != 0
+    assert "SIGN_IN_FAILURE_LIMIT must be at least 1" in done.stderr
+
+
+def test_seed_demo_passwords_pass_the_production_validators(db, tmp_path, settings, capsys):
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.management import call_command
+
+    settings.DEMO_LOGINS_FILE = str(tmp_path / "logins.json")
+    settings.AUTH_PASSWORD_VALIDATORS = [{"NAME": name} for name in PRODUCTION_VALIDATORS]
+    call_command("seed_demo", "--attributes", "2", "--reports", "1", "--json")
+    users = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["users"]
+    for login in users.values():
+        validate_password(login["password"], get_user_model().objects.get(username=login["username"]))
 
 
 def test_proxy_header_hsts_and_pool_are_configurable():

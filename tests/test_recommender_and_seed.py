@@ -3,6 +3,7 @@ import json
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from cycles.models import CycleReport, TestCycle
 from scoping.models import ReportAttribute
@@ -39,7 +40,7 @@ def test_seed_demo_json_contract(capsys, tmp_path, settings):
         assert ReportAttribute.objects.filter(report_id=report_id).count() == 7
         assert ReportAttribute.objects.filter(report_id=report_id, is_primary_key=True).exists()
     for name, login in summary["users"].items():
-        user = authenticate(username=login["username"], password=login["password"])
+        user = authenticate(RequestFactory().post("/accounts/login/"), username=login["username"], password=login["password"])
         assert user is not None, name
     # A second run adds a new cycle and keeps the same logins.
     call_command("seed_demo", "--json")
