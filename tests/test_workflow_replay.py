@@ -4,15 +4,12 @@ still reviewing when it is deployed) fails here, not in production.
 See docs/workflow-changes.md."""
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import os
 import re
 
 import pytest
-from temporalio.client import WorkflowHistory
-from temporalio.worker import Replayer
 
 from cycles import workflow_types as t
 from cycles.test_cycle_workflow import TestCycleWorkflow
@@ -20,15 +17,7 @@ from cycles.test_cycle_workflow import TestCycleWorkflow
 from . import workflow_histories as wh
 
 RECORD = os.environ.get("RECORD_WORKFLOW_HISTORIES", "")
-
-
-def _load(path) -> WorkflowHistory:
-    data = json.loads(path.read_text())
-    return WorkflowHistory.from_json(path.stem, data)
-
-
-def _replay(workflow_class, path):
-    return asyncio.run(Replayer(workflows=[workflow_class]).replay_workflow(_load(path)))
+_replay = wh.replay
 
 
 @pytest.mark.parametrize("path", wh.fixtures(), ids=lambda p: p.stem)

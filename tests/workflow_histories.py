@@ -10,12 +10,15 @@ in production. A scenario added later is recorded alone, with the tag of the
 code it runs on: `-k "fresh_run and <scenario>"`."""
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import uuid
 from pathlib import Path
 
 from django.test import override_settings
+from temporalio.client import WorkflowHistory
+from temporalio.worker import Replayer
 
 from cycles import roles
 from cycles import workflow_types as t
@@ -42,7 +45,9 @@ def review_payload(cr, flip_first_non_key: bool = True) -> dict:
     return {"decisions": decisions}
 
 
-def _started(temporal, **cycle_settings):
+def start_report(temporal, **cycle_settings):
+    """A report with 4 attributes, its workflow started and awaiting the
+    tester's review (cycle_settings: fields of its TestCycle)."""
     cr = scoped_report(attributes=4)
     for name, value in cycle_settings.items():
         setattr(cr.cycle, name, value)
@@ -57,7 +62,7 @@ def _started(temporal, **cycle_settings):
 
 def approved_first_time(temporal):
     """Review (by Update, with one override) then approval (by Update)."""
-    cr = _started(temporal)
+    cr = start_report(temporal)
     answer = submissions.submit(cr, t.TESTER_REVIEW, cr.tester, review_payload(cr), "r1")
     assert answer.status == 200, answer.body
     helpers.wait_for_awaiting(temporal, cr, t.REPORT_OWNER_APPROVAL)
@@ -70,7 +75,7 @@ def approved_first_time(temporal):
 def rejection_round(temporal):
     """Review; a reminder fires; the owner's refused and repeated signals;
     changes requested by signal; second review; approval by Update."""
-    cr = _started(temporal, human_task_remind_every=1)
+    cr = start_report(temporal, human_task_remind_every=1)
     wait_until(
         lambda: HumanTask.objects.filter(cycle_report=cr, kind=t.TESTER_REVIEW, reminders_sent__gte=1).exists(),
         timeout=20,
@@ -101,7 +106,7 @@ def rejection_round(temporal):
 def escalation(temporal):
     """The review falls due (durations in seconds): reminders, the escalation
     at the due date, a reminder after it; then review and approval."""
-    cr = _started(temporal, human_task_due_after=2, human_task_remind_every=1)
+    cr = start_report(temporal, human_task_due_after=2, human_task_remind_every=1)
 
     def reminded_after_escalation():
         escalated = AuditEvent.objects.filter(cycle_report=cr, event=AuditEvent.Event.ESCALATION).first()
@@ -130,7 +135,7 @@ def reassignment(temporal):
     """A manager reassigns the review (reassign_task_signal) and the new
     tester submits it; the approval is reassigned too; a late reassignment of
     the finished review changes nothing; the new owner approves."""
-    cr = _started(temporal)
+    cr = start_report(temporal)
     manager = cr.cycle.test_manager
     tester2 = UserFactory(role=roles.TESTER)
     owner2 = UserFactory(role=roles.REPORT_OWNER)
@@ -158,7 +163,7 @@ def no_search_attributes(temporal):
     """TEMPORAL_SEARCH_ATTRIBUTES=false (a cluster without them): the input
     says so and the run upserts nothing; review, send-back, review, approval."""
     with override_settings(TEMPORAL_SEARCH_ATTRIBUTES=False):
-        cr = _started(temporal)
+        cr = start_report(temporal)
     assert submissions.submit(cr, t.TESTER_REVIEW, cr.tester, review_payload(cr), "r1").status == 200
     helpers.wait_for_awaiting(temporal, cr, t.REPORT_OWNER_APPROVAL)
     back = {"approved": False, "comments": "Keep the rate in scope"}
@@ -190,6 +195,13 @@ def history_json(temporal, cr) -> str:
 
 def fixtures(directory: Path = HISTORIES) -> list[Path]:
     return sorted(directory.glob("*.json"))
+
+
+def replay(workflow_class, path: Path):
+    """Replay a recorded history with `workflow_class`; a nondeterminism
+    error (the code issues other commands than recorded) is raised."""
+    history = WorkflowHistory.from_json(path.stem, json.loads(path.read_text()))
+    return asyncio.run(Replayer(workflows=[workflow_class]).replay_workflow(history))
 
 
 def sha256(path: Path) -> str:
