@@ -5,7 +5,7 @@ DO NOT EDIT, and do not import from the project: this file stands for the
 code of workers already deployed, whose runs the current code must finish.
 It is a self-contained copy of cycles/test_cycle_workflow.py with the parts
 of cycles/workflow_types.py and scoping/decision_rules.py it uses, so later
-changes to those modules do not change i It registers under the same
+changes to those modules do not change it. It registers under the same
 workflow type name and calls the same activities with payloads of the same
 shape as the real code did. How to freeze the next release:
 tests/released_workflows/__init__.py."""
