@@ -2,13 +2,17 @@
 Celery worker on Redis sending the e-mails. Reminders, escalation at the due
 date, reminders after it, a reassignment through the admin action, the old
 assignee refused and the new one accepted, every notification, and the audit
-timeline in order."""
+timeline in order. Then the timing itself: the reminders' cadence, the
+escalation's moment, and silence once a step is closed."""
+import json
 import re
+from datetime import timedelta
 
 import pytest
 from django.core import mail
 
 from cycles import roles
+from cycles import workflow_types as t
 from reviews.models import AuditEvent, HumanTask, Reassignment
 from scoping.models import Recommendation
 
@@ -73,7 +77,7 @@ def test_reminders_escalation_admin_reassignment_and_timeline(temporal, celery_r
     # At the due date: escalated, the manager told, an audit event; reminders go on.
     wait_until(lambda: HumanTask.objects.get(pk=task.pk).state == "escalated", timeout=20, message="escalation")
     task.refresh_from_db()
-    assert task.escalated_at >= task.due_at
+    assert task.due_at <= task.escalated_at <= task.due_at + timedelta(seconds=5)
     escalation = wait_until(lambda: mails(manager, "Escalation"), timeout=20, message="the manager's escalation e-mail")
     assert SITE + form_path in escalation[0].body and tester.username in escalation[0].body
     assert len(events(cr, "escalated")) == 1
@@ -166,3 +170,82 @@ def test_reminders_escalation_admin_reassignment_and_timeline(temporal, celery_r
     assert all(e.workflow_id == cr.expected_workflow_id for e in events(cr))
     accepted = events(cr, "submission_accepted")[0]
     assert accepted.actor == tester2 and len(accepted.payload_hash) == 64
+
+
+# --- timing --------------------------------------------------------------------
+
+INTERVAL = 2  # seconds between reminders
+DUE = 3  # seconds until due: between the first and second reminders
+# How late a reminder may be on a loaded machine (about 0.5 s measured on an
+# idle one); below INTERVAL, so a late reminder cannot pass for the next one.
+SLACK = 1.75
+
+
+def _reminder_tasks_scheduled(temporal, cr) -> list[int]:
+    """The task id of every reminder activity the workflow scheduled: the
+    workflow's own account, which the database's guard against reminding a
+    closed task cannot mask."""
+    handle = temporal.env.client.get_workflow_handle(cr.expected_workflow_id)
+    history = temporal.run(handle.fetch_history())
+    return [
+        json.loads(e.activity_task_scheduled_event_attributes.input.payloads[0].data)["task_id"]
+        for e in history.events
+        if e.activity_task_scheduled_event_attributes.activity_type.name == "send_task_reminder_activity"
+    ]
+
+
+def test_reminder_cadence_escalation_window_and_no_reminder_after_the_step(temporal):
+    cr = scoped_report(attributes=4, cycle__human_task_due_after=DUE, cycle__human_task_remind_every=INTERVAL)
+    tester, owner = cr.tester, cr.report_owner
+    assert helpers.start(api(tester), cr).status_code == 201
+    review = helpers.wait_for_task(cr, "tester_review")
+    helpers.wait_for_awaiting(temporal, cr, "tester_review")
+
+    # Three reminders (about 3 x INTERVAL) and the escalation in between.
+    wait_until(lambda: HumanTask.objects.get(pk=review.pk).reminders_sent >= 3, timeout=3 * INTERVAL + 15,
+               interval=0.2, message="three reminders")
+    review.refresh_from_db()
+    at = [e.at for e in events(cr, "reminder_sent")]  # only the review is open so far
+    assert len(at) == review.reminders_sent
+    # Reminder k comes k intervals after the task opened, a little later at most.
+    for k, when in enumerate(at, start=1):
+        lag = (when - review.opened_at).total_seconds() - k * INTERVAL
+        assert -0.05 <= lag <= SLACK, (k, lag, at)
+    gaps = [(b - a).total_seconds() for a, b in zip(at, at[1:])]
+    assert all(INTERVAL - SLACK <= g <= INTERVAL + SLACK for g in gaps), gaps
+
+    # Escalated once, between the due date and a few seconds after it.
+    assert review.state == "escalated" and review.due_at == review.opened_at + timedelta(seconds=DUE)
+    late = (review.escalated_at - review.due_at).total_seconds()
+    assert 0 <= late <= 3, late
+    assert len(events(cr, "escalated")) == 1
+    assert at[0] < review.escalated_at < at[1]  # in its place in the cadence
+
+    # The review is submitted: its step closes, and its reminders stop.
+    api_url = f"/api/cycles/{cr.cycle_id}/reports/{cr.report_id}/tester-review"
+    assert api(tester).post(api_url, decisions(cr), format="json").status_code == 200
+    review.refresh_from_db()
+    closed_with = review.reminders_sent
+    assert review.state == "completed"
+    approval = helpers.wait_for_task(cr, "report_owner_approval")
+    # Nothing to observe is no proof: wait instead until the approval has been
+    # reminded twice, by which time the review's next reminders (every
+    # INTERVAL) would have come had its timer survived the step.
+    wait_until(lambda: HumanTask.objects.get(pk=approval.pk).reminders_sent >= 2, timeout=2 * INTERVAL + 15,
+               interval=0.2, message="two reminders of the approval")
+    # None scheduled after the step closed, and none written or mailed.
+    assert _reminder_tasks_scheduled(temporal, cr).count(review.pk) == closed_with
+    review.refresh_from_db()
+    assert review.reminders_sent == closed_with
+    after = AuditEvent.objects.filter(cycle_report=cr, event="reminder_sent", at__gt=review.completed_at)
+    assert after.count() == HumanTask.objects.get(pk=approval.pk).reminders_sent  # only the approval's
+    wait_until(lambda: len(mails(tester, "Reminder")) == closed_with, timeout=10, message="one e-mail per reminder")
+
+    # The approval ends the run; no reminder follows it either.
+    owner_url = f"/api/cycles/{cr.cycle_id}/reports/{cr.report_id}/report-owner-approval"
+    assert api(owner).post(owner_url, {"approved": True}, format="json").status_code == 200
+    helpers.result(temporal, cr)
+    approval.refresh_from_db()
+    reminded = _reminder_tasks_scheduled(temporal, cr)
+    assert reminded.count(approval.pk) == approval.reminders_sent >= 2
+    assert reminded.count(review.pk) == closed_with

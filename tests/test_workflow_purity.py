@@ -31,3 +31,22 @@ def test_no_django_import_statement_in_workflow_sources():
             for name in names:
                 assert not name.startswith(("django", "rest_framework", "celery")), (module, name)
                 assert not name.endswith((".models", ".activities", ".services")), (module, name)
+
+
+def test_frozen_released_workflows_are_self_contained():
+    """A frozen release (tests/released_workflows/v*.py) must not change when
+    the project does: it imports only the standard library and temporalio."""
+    frozen = sorted((ROOT / "tests" / "released_workflows").glob("v*.py"))
+    assert frozen
+    for path in [*frozen, ROOT / "tests" / "released_workflows" / "__init__.py"]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                assert node.level == 0, (path.name, "relative import")
+                names = [node.module or ""]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                assert top == "temporalio" or top in sys.stdlib_module_names, (path.name, name)
