@@ -128,6 +128,12 @@ TEMPORAL_NAMESPACE = env.str("TEMPORAL_NAMESPACE", default="default")
 TEMPORAL_TASK_QUEUE = env.str("TEMPORAL_TASK_QUEUE", default="test-cycles")
 # Seconds a web request waits for the workflow to accept a message.
 TEMPORAL_RPC_TIMEOUT = env.float("TEMPORAL_RPC_TIMEOUT", default=15.0)
+# Seconds the web and Celery processes give an unreachable Temporal (TCP
+# connect plus the SDK's retries) before they answer without it; the circuit
+# breaker (cycles/temporal_client.py) then answers at once and probes its
+# health every TEMPORAL_PROBE_EVERY seconds until it is back.
+TEMPORAL_CONNECT_TIMEOUT = env.float("TEMPORAL_CONNECT_TIMEOUT", default=0.5)
+TEMPORAL_PROBE_EVERY = env.float("TEMPORAL_PROBE_EVERY", default=1.0)
 # Custom search attributes (AwaitingAction, AwaitingAssignee, AwaitingSince)
 # must be registered on the cluster before workflows may set them.
 TEMPORAL_SEARCH_ATTRIBUTES = env.bool("TEMPORAL_SEARCH_ATTRIBUTES", default=True)
