@@ -72,12 +72,19 @@ class DjangoInterceptor(Interceptor):
         return _DjangoConnections(next)
 
 
-def build_worker(client: Client, task_queue: str | None = None, threads: int | None = None) -> Worker:
+def build_worker(
+    client: Client,
+    task_queue: str | None = None,
+    threads: int | None = None,
+    extra_workflows: tuple[type, ...] = (),
+) -> Worker:
+    """`extra_workflows`: more workflows on the same worker (tests run tiny
+    ones on a worker built exactly like the real one)."""
     threads = threads or settings.TEMPORAL_WORKER_ACTIVITY_THREADS
     return Worker(
         client,
         task_queue=task_queue or settings.TEMPORAL_TASK_QUEUE,
-        workflows=[TestCycleWorkflow],
+        workflows=[TestCycleWorkflow, *extra_workflows],
         activities=ACTIVITIES,
         activity_executor=ThreadPoolExecutor(max_workers=threads, thread_name_prefix="activity"),
         max_concurrent_activities=threads,
