@@ -6,9 +6,12 @@ from pathlib import Path
 import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-LOCAL_DIR = BASE_DIR / ".local"
 
 env = environ.Env()
+
+# Local state of `make run` (dev server, filesystem broker, demo logins, the
+# SQLite test database); never in the repository.
+LOCAL_DIR = Path(env.str("LOCAL_DIR", default=str(BASE_DIR / ".local")))
 
 DEBUG = env.bool("DEBUG", default=True)
 # The local default key is only good for a laptop; production mode refuses it.
@@ -76,7 +79,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         transaction_mode="IMMEDIATE",
         init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     )
-    LOCAL_DIR.mkdir(exist_ok=True)
+    LOCAL_DIR.mkdir(parents=True, exist_ok=True)
     # A file, not shared-cache memory: threads of the test worker need real locking.
     DATABASES["default"]["TEST"] = {"NAME": str(LOCAL_DIR / "test-db.sqlite3")}
 
@@ -158,6 +161,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "data_folder_in": str(LOCAL_DIR / "celery"),
         "data_folder_out": str(LOCAL_DIR / "celery"),
         "processed_folder": str(LOCAL_DIR / "celery-processed"),
+        # Else kombu writes a "control" folder into whatever folder the worker runs in.
+        "control_folder": str(LOCAL_DIR / "celery-control"),
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("filesystem")

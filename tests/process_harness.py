@@ -281,8 +281,8 @@ def separate_temporal(settings, transactional_db, tmp_path):
         settings.TEMPORAL_ADDRESS = sep.server.address
         settings.TEMPORAL_NAMESPACE = "default"
         settings.TEMPORAL_TASK_QUEUE = sep.task_queue
-        # A request waits this long for an unreachable Temporal before it
-        # answers 202 "saved, will be applied".
+        # A request waits this long for a workflow that does not answer (an
+        # unreachable Temporal is answered at once: the circuit breaker).
         settings.TEMPORAL_RPC_TIMEOUT = 3.0
         temporal_client.reset()
         yield sep

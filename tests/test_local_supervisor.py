@@ -164,3 +164,117 @@ def test_an_exit_that_calls_for_no_restart_raises(status):
         assert raised.value.status == status and raised.value.child is child
     finally:
         supervisor.stop()
+
+
+# --- the real thing: manage.py run_local, its dev server killed under it ----
+
+
+def children_of(pid: int) -> dict[int, str]:
+    """Direct children of a process and their command lines (Linux /proc)."""
+    from pathlib import Path
+
+    found = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            try:
+                found[int(child)] = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                pass  # already gone
+    return found
+
+
+def alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie is dead too (reaped by its parent, or by init once orphaned).
+    from pathlib import Path
+
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
+    except OSError:
+        return False
+
+
+def free_port_pair() -> int:
+    """A port whose +1000 (the dev server's Web UI) is free too."""
+    for _ in range(50):
+        port = free_port()
+        if port + 1000 < 65536 and not port_open(port + 1000):
+            return port
+    raise AssertionError("no free port pair")
+
+
+def test_run_local_keeps_serving_while_its_dev_server_is_killed_and_ctrl_c_stops_everything(tmp_path):
+    import os
+    import subprocess
+    import urllib.request
+
+    from .process_harness import BASE_DIR
+
+    temporal_port, web_port = free_port_pair(), free_port()
+    env = {
+        **os.environ,
+        "LOCAL_DIR": str(tmp_path / "local"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "TEMPORAL_ADDRESS": f"127.0.0.1:{temporal_port}",
+        "TEMPORAL_TASK_QUEUE": "run-local-test",
+        "CELERY_BROKER_URL": "filesystem://",
+        "PYTHONUNBUFFERED": "1",
+        "LOG_LEVEL": "WARNING",
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    log_path = tmp_path / "run_local.log"
+    with open(log_path, "wb") as log:
+        # Its own session, like a terminal's foreground job: Ctrl-C goes to the whole group.
+        proc = subprocess.Popen(
+            [sys.executable, "manage.py", "run_local", "--no-seed", "--port", str(web_port)],
+            cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    output = log_path.read_text
+
+    def serves() -> bool:
+        assert proc.poll() is None, output()[-3000:]
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{web_port}/healthz", timeout=2) as r:
+                return r.status == 200
+        except OSError:
+            return False
+
+    children = {}
+    try:
+        wait_until(lambda: "Ctrl-C stops everything" in output(), timeout=120, message="run_local to start")
+        wait_until(serves, timeout=60, message="the web server")
+        wait_until(lambda: "Worker polling task queue" in output(), timeout=60, message="the worker")
+        children = children_of(proc.pid)
+        (server_pid,) = [pid for pid, cmd in children.items() if "server start-dev" in cmd]
+
+        os.kill(server_pid, signal.SIGKILL)
+        wait_until(lambda: not port_open(temporal_port), timeout=10, message="the dev server to be gone")
+        assert serves()  # the app keeps serving meanwhile
+        wait_until(
+            lambda: "Temporal dev server exited with -9; restarted it" in output(),
+            timeout=30, message="the restart line",
+        )
+        wait_until(lambda: "Temporal dev server is up again" in output(), timeout=60, message="the server back")
+        assert serves()
+        children = children_of(proc.pid)
+        assert server_pid not in children
+        assert len([cmd for cmd in children.values() if "server start-dev" in cmd]) == 1
+        assert len(children) == 4, children  # dev server, worker, Celery, web server
+
+        os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C
+        assert proc.wait(60) == 0, output()[-3000:]
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(30)
+        for pid in children:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+    assert not [pid for pid in children if alive(pid)], output()[-3000:]
+    assert not port_open(temporal_port) and not port_open(web_port)
+    assert "Traceback" not in output(), output()[-3000:]

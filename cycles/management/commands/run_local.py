@@ -58,7 +58,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-seed", action="store_true", help="do not create demo data")
 
     def handle(self, *args, **opts):
-        local = Path(settings.BASE_DIR) / ".local"
+        local = Path(settings.LOCAL_DIR)
         (local / "celery").mkdir(parents=True, exist_ok=True)
         (local / "celery-processed").mkdir(parents=True, exist_ok=True)
         call_command("migrate", interactive=False, verbosity=0)
