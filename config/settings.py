@@ -141,6 +141,8 @@ TEMPORAL_PROBE_EVERY = env.float("TEMPORAL_PROBE_EVERY", default=1.0)
 # must be registered on the cluster before workflows may set them.
 TEMPORAL_SEARCH_ATTRIBUTES = env.bool("TEMPORAL_SEARCH_ATTRIBUTES", default=True)
 TEMPORAL_WORKER_ACTIVITY_THREADS = env.int("TEMPORAL_WORKER_ACTIVITY_THREADS", default=16)
+# Seconds a stopping worker lets running activities finish before it cancels them.
+TEMPORAL_WORKER_SHUTDOWN_GRACE = env.float("TEMPORAL_WORKER_SHUTDOWN_GRACE", default=30.0)
 
 # --- Human tasks ------------------------------------------------------------
 # Seconds. A whole number of days counts business days (weekends and

@@ -7,6 +7,7 @@ import functools
 import inspect
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -88,5 +89,9 @@ def build_worker(
         activities=ACTIVITIES,
         activity_executor=ThreadPoolExecutor(max_workers=threads, thread_name_prefix="activity"),
         max_concurrent_activities=threads,
+        # On SIGTERM, running activities finish their database work. Without
+        # a grace period the SDK cancels them at once by raising an exception
+        # inside their threads, wherever they are (in a write to the log, say).
+        graceful_shutdown_timeout=timedelta(seconds=settings.TEMPORAL_WORKER_SHUTDOWN_GRACE),
         interceptors=[DjangoInterceptor(), ActivityLogInterceptor()],
     )

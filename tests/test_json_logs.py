@@ -36,7 +36,7 @@ def only_json_lines(text: str) -> list[dict]:
         try:
             record = json.loads(line)
         except ValueError:
-            raise AssertionError(f"not a JSON line: {line!r}\n--- output ---\n{text[-4000:]}") from None
+            raise AssertionError(f"not a JSON line: {line!r}\n--- output ---\n{text[-12000:]}") from None
         assert isinstance(record, dict), line
         assert {"timestamp", "level", "logger", "message"} <= record.keys(), line
         records.append(record)
