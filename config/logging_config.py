@@ -4,6 +4,7 @@ log pipeline. Every line about a workflow carries its id (config.log_context).""
 from __future__ import annotations
 
 from django.core.exceptions import ImproperlyConfigured
+from pythonjsonlogger.core import RESERVED_ATTRS
 
 FORMATS = ("text", "json")
 
@@ -20,6 +21,9 @@ def build(fmt: str = "text", level: str = "INFO") -> dict:
             "fmt": "%(levelname)s %(name)s %(message)s",
             "rename_fields": {"levelname": "level", "name": "logger"},
             "timestamp": True,
+            # The SDK core's forwarded lines carry their raw entry (not JSON);
+            # its target and fields are in the message already.
+            "reserved_attrs": [*RESERVED_ATTRS, "temporal_log"],
         },
     }
     return {

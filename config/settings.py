@@ -8,9 +8,12 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-LOCAL_DIR = BASE_DIR / ".local"
 
 env = environ.Env()
+
+# Local state of `make run` (dev server, filesystem broker, demo logins, the
+# SQLite test database); never in the repository.
+LOCAL_DIR = Path(env.str("LOCAL_DIR", default=str(BASE_DIR / ".local")))
 
 DEBUG = env.bool("DEBUG", default=True)
 # The local default key is only good for a laptop; production mode refuses it.
@@ -89,7 +92,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         transaction_mode="IMMEDIATE",
         init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     )
-    LOCAL_DIR.mkdir(exist_ok=True)
+    LOCAL_DIR.mkdir(parents=True, exist_ok=True)
     # A file, not shared-cache memory: threads of the test worker need real locking.
     DATABASES["default"]["TEST"] = {"NAME": str(LOCAL_DIR / "test-db.sqlite3")}
 
@@ -141,10 +144,18 @@ TEMPORAL_NAMESPACE = env.str("TEMPORAL_NAMESPACE", default="default")
 TEMPORAL_TASK_QUEUE = env.str("TEMPORAL_TASK_QUEUE", default="test-cycles")
 # Seconds a web request waits for the workflow to accept a message.
 TEMPORAL_RPC_TIMEOUT = env.float("TEMPORAL_RPC_TIMEOUT", default=15.0)
+# Seconds the web and Celery processes give an unreachable Temporal (TCP
+# connect plus the SDK's retries) before they answer without it; the circuit
+# breaker (cycles/temporal_client.py) then answers at once and probes its
+# health every TEMPORAL_PROBE_EVERY seconds until it is back.
+TEMPORAL_CONNECT_TIMEOUT = env.float("TEMPORAL_CONNECT_TIMEOUT", default=0.5)
+TEMPORAL_PROBE_EVERY = env.float("TEMPORAL_PROBE_EVERY", default=1.0)
 # Custom search attributes (AwaitingAction, AwaitingAssignee, AwaitingSince)
 # must be registered on the cluster before workflows may set them.
 TEMPORAL_SEARCH_ATTRIBUTES = env.bool("TEMPORAL_SEARCH_ATTRIBUTES", default=True)
 TEMPORAL_WORKER_ACTIVITY_THREADS = env.int("TEMPORAL_WORKER_ACTIVITY_THREADS", default=16)
+# Seconds a stopping worker lets running activities finish before it cancels them.
+TEMPORAL_WORKER_SHUTDOWN_GRACE = env.float("TEMPORAL_WORKER_SHUTDOWN_GRACE", default=30.0)
 
 # --- Human tasks ------------------------------------------------------------
 # Seconds. A whole number of days counts business days (weekends and
@@ -166,12 +177,16 @@ if CELERY_BROKER_URL.startswith("filesystem"):
     # its own, not only `make run`): the folders must exist, or kombu drops
     # every message with a traceback.
     CELERY_FILESYSTEM_BROKER_DIR = Path(env.str("CELERY_FILESYSTEM_BROKER_DIR", default=str(LOCAL_DIR / "celery")))
-    for _folder in (CELERY_FILESYSTEM_BROKER_DIR, CELERY_FILESYSTEM_BROKER_DIR.with_name(CELERY_FILESYSTEM_BROKER_DIR.name + "-processed")):
+    _processed = CELERY_FILESYSTEM_BROKER_DIR.with_name(CELERY_FILESYSTEM_BROKER_DIR.name + "-processed")
+    # Else kombu writes a "control" folder into whatever folder the worker runs in.
+    _control = CELERY_FILESYSTEM_BROKER_DIR.with_name(CELERY_FILESYSTEM_BROKER_DIR.name + "-control")
+    for _folder in (CELERY_FILESYSTEM_BROKER_DIR, _processed, _control):
         _folder.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_FILESYSTEM_BROKER_DIR),
         "data_folder_out": str(CELERY_FILESYSTEM_BROKER_DIR),
-        "processed_folder": str(CELERY_FILESYSTEM_BROKER_DIR.with_name(CELERY_FILESYSTEM_BROKER_DIR.name + "-processed")),
+        "processed_folder": str(_processed),
+        "control_folder": str(_control),
         "store_processed": False,
     }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)

@@ -7,6 +7,7 @@ import functools
 import inspect
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -72,14 +73,25 @@ class DjangoInterceptor(Interceptor):
         return _DjangoConnections(next)
 
 
-def build_worker(client: Client, task_queue: str | None = None, threads: int | None = None) -> Worker:
+def build_worker(
+    client: Client,
+    task_queue: str | None = None,
+    threads: int | None = None,
+    extra_workflows: tuple[type, ...] = (),
+) -> Worker:
+    """`extra_workflows`: more workflows on the same worker (tests run tiny
+    ones on a worker built exactly like the real one)."""
     threads = threads or settings.TEMPORAL_WORKER_ACTIVITY_THREADS
     return Worker(
         client,
         task_queue=task_queue or settings.TEMPORAL_TASK_QUEUE,
-        workflows=[TestCycleWorkflow],
+        workflows=[TestCycleWorkflow, *extra_workflows],
         activities=ACTIVITIES,
         activity_executor=ThreadPoolExecutor(max_workers=threads, thread_name_prefix="activity"),
         max_concurrent_activities=threads,
+        # On SIGTERM, running activities finish their database work. Without
+        # a grace period the SDK cancels them at once by raising an exception
+        # inside their threads, wherever they are (in a write to the log, say).
+        graceful_shutdown_timeout=timedelta(seconds=settings.TEMPORAL_WORKER_SHUTDOWN_GRACE),
         interceptors=[DjangoInterceptor(), ActivityLogInterceptor()],
     )

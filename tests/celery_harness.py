@@ -30,9 +30,22 @@ def require_service(url: str, what: str) -> None:
         pytest.skip(message + "; start it to run this test")
 
 
+def purge_test_broker() -> None:
+    """Empty the Redis test database (CELERY_TEST_BROKER_URL names one for
+    tests alone). A message left by an earlier test or run, queued or held
+    back for a retry with a countdown (kept in Redis' unacked keys, which a
+    queue purge misses), would otherwise be consumed by the next test's
+    worker and counted with its own."""
+    import redis
+
+    with redis.Redis.from_url(broker_url(), socket_timeout=5) as client:
+        client.flushdb()
+
+
 @contextmanager
 def redis_celery_worker():
-    """Run a real Celery worker (solo pool, in this process) on Redis."""
+    """Run a real Celery worker (solo pool, in this process) on Redis, on a
+    test database purged before and after."""
     from celery.contrib.testing.worker import start_worker
 
     from config.celery import app
@@ -42,10 +55,12 @@ def redis_celery_worker():
     saved = {k: app.conf.get(k) for k in ("broker_url", "task_always_eager", "result_backend")}
     app.conf.update(broker_url=url, task_always_eager=False, result_backend=None)
     reset_pools(app)
+    purge_test_broker()
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=20):
             yield app
     finally:
+        purge_test_broker()
         app.conf.update(**saved)
         reset_pools(app)
 

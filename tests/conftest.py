@@ -66,5 +66,6 @@ def _fast_local_settings(settings):
     yield
 
 
+from .ci_no_skips import pytest_make_collect_report, pytest_runtest_makereport  # noqa: E402,F401  (hooks)
 from .celery_harness import celery_redis_worker  # noqa: E402,F401  (fixture)
 from .browser_harness import browser_page  # noqa: E402,F401  (fixture)

