@@ -20,16 +20,10 @@ RUN python /tmp/build/requirements.py /tmp/build/pyproject.toml > /tmp/build/req
     && pip install --no-cache-dir -r /tmp/build/requirements.txt \
     && rm -rf /tmp/build
 
-# The source runs from /app (BASE_DIR), templates/ and static/ beside it.
-COPY manage.py ./
-COPY config ./config
-COPY cycles ./cycles
-COPY scoping ./scoping
-COPY reviews ./reviews
-COPY accounts ./accounts
-COPY templates ./templates
-COPY static ./static
-COPY docker/entrypoint.sh ./docker/entrypoint.sh
+# The source runs from /app (BASE_DIR): every app, templates/ and static/
+# beside them. .dockerignore keeps tests, docs and local state out, so a new
+# app needs no line here.
+COPY . ./
 
 # Hashed, compressed static files, served by whitenoise from /app/staticfiles.
 RUN ./docker/entrypoint.sh collectstatic \

@@ -47,14 +47,16 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Oversized bodies get a 413 with a message before any view reads them
+    # (DRF's JSON parser does not enforce DATA_UPLOAD_MAX_MEMORY_SIZE by
+    # itself), and before the CSRF check reads a form's body; an upload
+    # view declares its own limit (cycles.request_limits.accepts_uploads).
+    "cycles.request_limits.RequestBodyLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Oversized bodies get a 413 with a message before any view (DRF's JSON
-    # parser does not enforce DATA_UPLOAD_MAX_MEMORY_SIZE by itself).
-    "cycles.request_limits.RequestBodyLimitMiddleware",
     # Turns a sign-in refused for a lock-out into the lock-out answer
     # (accounts/lockout.py); last, as django-axes asks.
     "axes.middleware.AxesMiddleware",
@@ -163,6 +165,16 @@ TEMPORAL_WORKER_SHUTDOWN_GRACE = env.float("TEMPORAL_WORKER_SHUTDOWN_GRACE", def
 HUMAN_TASK_DUE_AFTER = env.int("HUMAN_TASK_DUE_AFTER", default=3 * 86400)
 HUMAN_TASK_REMIND_EVERY = env.int("HUMAN_TASK_REMIND_EVERY", default=86400)
 HUMAN_TASK_HOLIDAYS = env.list("HUMAN_TASK_HOLIDAYS", default=[])
+# Business days skip this financial market's closing days (the `holidays`
+# package's codes: XFED the US Federal Reserve, XNYS the New York Stock
+# Exchange, ...; empty for weekends and HUMAN_TASK_HOLIDAYS only).
+HUMAN_TASK_HOLIDAY_CALENDAR = env.str("HUMAN_TASK_HOLIDAY_CALENDAR", default="XFED")
+# Shortest durations a cycle may set (seconds): production raises them (an
+# hour), so that "3" meant as days cannot send a reminder every 3 seconds.
+HUMAN_TASK_MIN_DUE_AFTER = env.int("HUMAN_TASK_MIN_DUE_AFTER", default=1)
+HUMAN_TASK_MIN_REMIND_EVERY = env.int("HUMAN_TASK_MIN_REMIND_EVERY", default=1)
+# Reminders of one task before only the escalation continues (0: no limit).
+HUMAN_TASK_MAX_REMINDERS = env.int("HUMAN_TASK_MAX_REMINDERS", default=5)
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 # Where seed_demo keeps the demo users' random passwords (outside the repo's history).
 DEMO_LOGINS_FILE = env.str("DEMO_LOGINS_FILE", default=str(LOCAL_DIR / "demo-logins.json"))
@@ -224,6 +236,10 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
     },
 }
+
+# --- Sample selection -------------------------------------------------------
+# Records in a report's sample unless the cycle or the tester says otherwise.
+SAMPLE_SIZE_DEFAULT = env.int("SAMPLE_SIZE_DEFAULT", default=25)
 
 # --- Scoping ----------------------------------------------------------------
 # Dotted path of the recommender class (scoping.recommenders.Recommender).

@@ -98,3 +98,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.boo
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+# --- Human tasks: no duration short enough to flood people ------------------
+HUMAN_TASK_MIN_DUE_AFTER = env.int("HUMAN_TASK_MIN_DUE_AFTER", default=3600)
+HUMAN_TASK_MIN_REMIND_EVERY = env.int("HUMAN_TASK_MIN_REMIND_EVERY", default=3600)

@@ -3,17 +3,19 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts import views as account_views
-from cycles import views as cycle_views
+from cycles.registry import registry
+from reviews import views as review_views
 
 urlpatterns = [
-    path("", cycle_views.home, name="home"),
+    path("", review_views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/tokens/", account_views.token_list, name="tokens"),
     path("admin/", admin.site.urls),
     path("api/", include("config.api_urls")),
-    path("cycles/", include("cycles.urls")),
     path("", include("reviews.urls")),
+    # Each registered phase's pages (their own paths, under /cycles/...).
+    *(path("", include(phase.urls)) for phase in registry.phases() if phase.urls),
 ]
 
 # Issue 6: probes (open, see config/health.py) and the API's browsable docs.

@@ -1,12 +1,28 @@
 from django.contrib import admin
 
-from .models import CycleReport, Report, TestCycle
+from .models import CycleReport, PhaseStatus, Report, ReportAttribute, TestCycle
 
 
 @admin.register(TestCycle)
 class TestCycleAdmin(admin.ModelAdmin):
-    list_display = ["name", "period_end", "test_manager", "human_task_due_after", "human_task_remind_every"]
+    list_display = ["name", "period_end", "test_manager", "tasks_due_after", "reminders"]
     search_fields = ["name"]
+    fieldsets = [
+        (None, {"fields": ["name", "period_end", "test_manager", "sample_size_default"]}),
+        (
+            "Human tasks (blank: the site's defaults)",
+            {"fields": [("task_due_amount", "task_due_unit"), ("reminder_amount", "reminder_unit"), "max_reminders"]},
+        ),
+    ]
+
+    @admin.display(description="Tasks due after")
+    def tasks_due_after(self, cycle):
+        return f"{cycle.task_due_amount} {cycle.get_task_due_unit_display()}" if cycle.task_due_amount else "default"
+
+    @admin.display(description="Reminders")
+    def reminders(self, cycle):
+        every = f"every {cycle.reminder_amount} {cycle.get_reminder_unit_display()}" if cycle.reminder_amount else "default"
+        return every + (f", at most {cycle.max_reminders}" if cycle.max_reminders is not None else "")
 
 
 @admin.register(Report)
@@ -15,9 +31,27 @@ class ReportAdmin(admin.ModelAdmin):
     search_fields = ["name", "regulation"]
 
 
+class PhaseStatusInline(admin.TabularInline):
+    model = PhaseStatus
+    extra = 0
+    can_delete = False
+    readonly_fields = ["phase", "status", "started_at", "completed_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False  # kept by the workflow's phase activities
+
+
 @admin.register(CycleReport)
 class CycleReportAdmin(admin.ModelAdmin):
-    list_display = ["report", "cycle", "tester", "report_owner", "current_phase", "scoping_status", "workflow_id"]
-    list_filter = ["cycle", "scoping_status"]
+    list_display = ["report", "cycle", "tester", "report_owner", "current_phase", "workflow_id"]
+    list_filter = ["cycle", "current_phase"]
     list_select_related = ["report", "cycle", "tester", "report_owner"]
-    readonly_fields = ["workflow_id", "workflow_run_id", "started_at", "completed_at", "scoping_status", "current_phase"]
+    readonly_fields = ["workflow_id", "workflow_run_id", "started_at", "started_by", "completed_at", "current_phase"]
+    inlines = [PhaseStatusInline]
+
+
+@admin.register(ReportAttribute)
+class ReportAttributeAdmin(admin.ModelAdmin):
+    list_display = ["name", "report", "data_type", "is_primary_key", "is_cde", "has_historical_issues", "is_mandatory"]
+    list_filter = ["report", "is_primary_key", "is_cde"]
+    search_fields = ["name"]

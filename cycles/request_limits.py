@@ -21,12 +21,29 @@ def _refuse(request, status: int, message: str) -> HttpResponse:
     return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
 
 
+def accepts_uploads(limit_setting: str):
+    """Mark a view that takes file uploads: its requests may be as large as
+    the setting named (read at each request), not DATA_UPLOAD_MAX_MEMORY_SIZE.
+    Django streams uploaded files to disk, so memory stays bounded."""
+
+    def mark(view):
+        view.body_limit_setting = limit_setting
+        return view
+
+    return mark
+
+
 class RequestBodyLimitMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        # Once the view is known: an upload view declares its own limit.
+        setting = getattr(view_func, "body_limit_setting", "DATA_UPLOAD_MAX_MEMORY_SIZE")
+        limit = getattr(settings, setting)
         raw = request.META.get("CONTENT_LENGTH") or "0"
         try:
             length = int(raw)
@@ -39,9 +56,9 @@ class RequestBodyLimitMiddleware:
                 request,
                 413,
                 f"The request body is {length} bytes; the limit is {limit} bytes. "
-                "Split the submission or contact an administrator.",
+                + ("The file is too large." if setting != "DATA_UPLOAD_MAX_MEMORY_SIZE" else "Split the submission or contact an administrator."),
             )
-        return self.get_response(request)
+        return None
 
 
 class SafeJSONParser(JSONParser):

@@ -1,43 +1,31 @@
-"""TestCycleWorkflow: one per report in a cycle; runs the Scoping phase with
-a tester review and a report-owner approval, people in the loop.
+"""TestCycleWorkflow: one per report in a cycle. It runs the report's phases
+in order (cycles/workflow_phases.py), and every human step of every phase
+through one `_human_step`: open the task (assign, notify, due date), wait for
+the person's Update (reminding, escalating at the due date), apply it in the
+step's activity; a refusal keeps the step waiting.
 
-Deterministic: no Django, no I/O, time from workflow.now(). Activities (by
-name) do every read and write."""
+Its Updates and signals come from the phases' step declarations: one Update
+(and optionally a signal) per step, with a validator that refuses what the
+step's forms and serializers refuse.
+
+Deterministic: no Django, no I/O, time from workflow.now(). Activities do
+every read and write."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeKey
-from temporalio.exceptions import ApplicationError
+from temporalio.common import SearchAttributeKey
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from cycles import workflow_types as t
-    from cycles.plain_text import meaningful
-    from scoping import decision_rules
-
-DB_ACTIVITY = dict(
-    start_to_close_timeout=timedelta(seconds=60),
-    retry_policy=RetryPolicy(
-        initial_interval=timedelta(seconds=1),
-        backoff_coefficient=2.0,
-        maximum_interval=timedelta(seconds=60),
-        non_retryable_error_types=["InvalidSubmission"],
-    ),
-)
-# Recommendations may call an LLM provider: slower, fewer attempts.
-RECOMMENDER_ACTIVITY = dict(
-    start_to_close_timeout=timedelta(minutes=10),
-    heartbeat_timeout=None,
-    retry_policy=RetryPolicy(
-        initial_interval=timedelta(seconds=5),
-        maximum_interval=timedelta(minutes=5),
-        maximum_attempts=10,
-    ),
-)
+    from cycles.human_steps import REFUSED, ActivityRef, PhaseSpec, StepSpec
+    from cycles.workflow_phases import BEFORE_PHASES, PHASES
 
 AWAITING_ACTION = SearchAttributeKey.for_keyword(t.SA_AWAITING_ACTION)
 AWAITING_ASSIGNEE = SearchAttributeKey.for_keyword(t.SA_AWAITING_ASSIGNEE)
@@ -46,173 +34,204 @@ AWAITING_SINCE = SearchAttributeKey.for_datetime(t.SA_AWAITING_SINCE)
 
 @dataclass
 class _Awaiting:
-    kind: str
+    step: StepSpec
     task_id: int
     assignee: str
     since: datetime
     due_at: datetime
     round: int
-    attributes: dict[int, t.AttributeRule]
-    reviewer: str
-    barred: frozenset[str] = frozenset()
+    rules: Any  # the step's prepared rules
+    barred: frozenset[str]  # separation of duties
     escalated: bool = False
     received: Any = None  # the accepted submission, until applied
+
+
+class _Refused(Exception):
+    """The step's apply activity refused the submission."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
 
 
 def _refuse(kind: str, message: str) -> ApplicationError:
     return ApplicationError(message, type=kind, non_retryable=True)
 
 
+def _with_step_handlers(cls):
+    """An Update, with its validator, for each step of each phase, and a
+    signal where the step declares one: the steps are declared by the phase
+    apps, so the workflow names none of them."""
+    for phase in PHASES:
+        for step in phase.steps:
+            _add_update(cls, step)
+            if step.signal:
+                _add_signal(cls, step)
+    return cls
+
+
+def _add_update(cls, step: StepSpec) -> None:
+    async def handler(self, submission) -> dict:
+        return await self._accept(submission)
+
+    def validator(self, submission) -> None:
+        self._validate(step, submission)
+
+    for fn in (handler, validator):
+        fn.__annotations__ = {"submission": step.message, "return": dict if fn is handler else None}
+    handler.__name__ = handler.__qualname__ = f"_update_{step.kind}"
+    update = workflow.update(name=step.update)(handler)
+    update.validator(validator)
+    setattr(cls, handler.__name__, update)
+
+
+def _add_signal(cls, step: StepSpec) -> None:
+    async def handler(self, submission) -> None:
+        await self._accept_signal(step, submission)
+
+    handler.__annotations__ = {"submission": step.message, "return": None}
+    handler.__name__ = handler.__qualname__ = f"_signal_{step.kind}"
+    setattr(cls, handler.__name__, workflow.signal(name=step.signal)(handler))
+
+
 @workflow.defn(name=t.WORKFLOW_NAME)
+@_with_step_handlers
 class TestCycleWorkflow:
     __test__ = False
 
     def __init__(self) -> None:
         self._input: Optional[t.TestCycleInput] = None
-        self._progress = {phase: t.NOT_STARTED for phase in t.PHASES}
+        self._phase: Optional[str] = None
+        self._progress = {phase.name: t.NOT_STARTED for phase in PHASES}
         self._awaiting: Optional[_Awaiting] = None
         self._results: dict[str, dict] = {}
         self._seen_signals: set[str] = set()
         self._refused: list[dict] = []
-        self._versions = 0
+        # The adapter of the phase being run, for runs started before the
+        # phase mechanism (workflow_phases.BEFORE_PHASES); None otherwise.
+        self._legacy: Any = None
 
     # --- run ---------------------------------------------------------------
 
     @workflow.run
-    async def run(self, inp: t.TestCycleInput) -> t.ScopingOutcome:
+    async def run(self, inp: t.TestCycleInput) -> t.TestCycleOutcome:
         self._input = inp
-        phase = self._phase_request()
-        self._progress[t.SCOPING] = t.IN_PROGRESS
-        await workflow.execute_activity("start_scoping_phase_activity", phase, **DB_ACTIVITY)
-        await workflow.execute_activity(
-            "generate_llm_recommendations_activity", phase, **RECOMMENDER_ACTIVITY
-        )
-        round_no = 1
-        owner_comments = ""
-        while True:
-            review = await self._human_step(
-                t.TESTER_REVIEW,
-                "tester_review_attributes_activity",
-                lambda sub, r=round_no, c=owner_comments: t.TesterReviewRequest(
-                    **self._ids(), round=r, submission=sub, owner_comments=c
-                ),
-                round_no,
-            )
-            self._versions = review.version
-            if not review.requires_report_owner_approval:
-                approved_version = review.version
-                break
-            approval = await self._human_step(
-                t.REPORT_OWNER_APPROVAL,
-                "report_owner_approval_activity",
-                lambda sub, r=round_no: t.OwnerApprovalRequest(**self._ids(), round=r, submission=sub),
-                round_no,
-            )
-            if approval.approved:
-                approved_version = review.version
-                break
-            owner_comments = approval.comments
-            round_no += 1
-        await workflow.execute_activity("complete_scoping_phase_activity", phase, **DB_ACTIVITY)
-        self._progress[t.SCOPING] = t.COMPLETED
-        await self._after_phase_completed(phase)
+        before_phases = not workflow.patched(t.PATCH_PHASE_MECHANISM)
+        for phase in PHASES:
+            legacy = BEFORE_PHASES.get(phase.name) if before_phases else None
+            if before_phases and legacy is None:
+                # Such a run did Scoping only; it goes on from here.
+                if not workflow.patched(t.PATCH_LEGACY_RUNS_CONTINUE):
+                    break
+                before_phases = False
+            await self._run_phase(phase, legacy)
         await workflow.wait_condition(workflow.all_handlers_finished)
-        return t.ScopingOutcome(
-            cycle_report_id=inp.cycle_report_id, versions=self._versions, approved_version=approved_version
-        )
+        return t.TestCycleOutcome(cycle_report_id=inp.cycle_report_id, phases=dict(self._progress))
 
-    async def _after_phase_completed(self, phase: t.PhaseRequest) -> None:
-        # Added while runs were already waiting for people: runs that passed
-        # this point before the change have no marker in their history and
-        # replay without the activity. Lifecycle: docs/workflow-changes.md.
-        if workflow.patched(t.PATCH_NOTIFY_PHASE_COMPLETED):
-            await workflow.execute_activity("notify_phase_completed_activity", phase, **DB_ACTIVITY)
+    async def _run_phase(self, phase: PhaseSpec, legacy: Any) -> None:
+        self._phase, self._legacy = phase.name, legacy
+        request = self.phase_request()
+        self._progress[phase.name] = t.IN_PROGRESS
+        if legacy:
+            await legacy.start(request)
+        else:
+            await self.activity(t.START_PHASE, request)
+        await phase.run(self)
+        if legacy:
+            await legacy.complete(request)
+        else:
+            await self.activity(t.COMPLETE_PHASE, request)
+        self._progress[phase.name] = t.COMPLETED
+        self._legacy = None
 
-    async def _human_step(
-        self, kind: str, activity: str, request: Callable[[Any], Any], round_no: int
-    ) -> t.StepOutcome:
+    # --- what a phase's flow may do (cycles.human_steps.PhaseContext) -------
+
+    def phase_request(self) -> t.PhaseRequest:
+        return t.PhaseRequest(**self._ids(), phase=self._phase or "")
+
+    async def activity(self, ref: ActivityRef, arg: Any) -> Any:
+        return await workflow.execute_activity(ref.name, arg, result_type=ref.output, **ref.options)
+
+    async def human_step(self, step: StepSpec, round_no: int, context: Optional[dict] = None) -> Any:
         """The one human-in-the-loop pattern: open the task, wait for the
         person (reminding, then escalating at the due date), apply."""
-        opened: t.StepOutcome = await workflow.execute_activity(
-            activity, request(None), result_type=t.StepOutcome, **DB_ACTIVITY
-        )
-        self._awaiting = _Awaiting(
-            kind=kind,
-            task_id=opened.task_id,
-            assignee=opened.assignee,
+        ids = self._ids()
+        legacy = self._legacy
+        if legacy:
+            terms = await legacy.open_step(step, ids, round_no)
+        else:
+            terms = await self.activity(
+                t.OPEN_TASK, t.OpenTask(**ids, kind=step.kind, round=round_no, context=context or {})
+            )
+        awaiting = _Awaiting(
+            step=step,
+            task_id=terms.task_id,
+            assignee=terms.assignee,
             since=workflow.now(),
-            due_at=datetime.fromisoformat(opened.due_at),
+            due_at=datetime.fromisoformat(terms.due_at),
             round=round_no,
-            attributes={a.attribute_id: a for a in opened.attributes},
-            reviewer=opened.reviewer,
-            barred=frozenset(opened.barred) | ({opened.reviewer} if opened.reviewer else set()),
+            rules=step.prepare(terms.rules),
+            barred=frozenset(terms.barred),
         )
+        self._awaiting = awaiting
         self._publish_search_attributes()
-        remind_every = timedelta(seconds=max(1, opened.remind_every_seconds))
+        remind_every = timedelta(seconds=max(1, terms.remind_every_seconds))
         next_reminder = workflow.now() + remind_every
+        reminders = 0
         while True:
-            awaiting = self._awaiting
-            wake_at = next_reminder if awaiting.escalated else min(next_reminder, awaiting.due_at)
-            timeout = max(wake_at - workflow.now(), timedelta(0))
+            # After max_reminders reminders only the escalation is left to
+            # wait for (0: no limit, as for runs before the limit existed).
+            reminding = not terms.max_reminders or reminders < terms.max_reminders
+            wake_ats = ([next_reminder] if reminding else []) + ([] if awaiting.escalated else [awaiting.due_at])
+            timeout = max(min(wake_ats) - workflow.now(), timedelta(0)) if wake_ats else None
             try:
                 await workflow.wait_condition(lambda: awaiting.received is not None, timeout=timeout)
             except asyncio.TimeoutError:
                 now = workflow.now()
                 event = t.TaskEvent(task_id=awaiting.task_id, **self._run_ids())
                 if not awaiting.escalated and now >= awaiting.due_at:
-                    await workflow.execute_activity("escalate_task_activity", event, **DB_ACTIVITY)
+                    await self.activity(t.ESCALATE, event)
                     awaiting.escalated = True
-                if now >= next_reminder:
-                    await workflow.execute_activity("send_task_reminder_activity", event, **DB_ACTIVITY)
+                if reminding and now >= next_reminder:
+                    await self.activity(t.SEND_REMINDER, event)
+                    reminders += 1
                     while next_reminder <= now:
                         next_reminder += remind_every
                 continue
             submission = awaiting.received
-            outcome: t.StepOutcome = await workflow.execute_activity(
-                activity, request(submission), result_type=t.StepOutcome, **DB_ACTIVITY
-            )
-            self._results[submission.submission_id] = {
-                "status": outcome.status,
-                "version": outcome.version,
-                "reason": outcome.reason,
-            }
-            if outcome.status == "accepted":
-                self._awaiting = None
-                self._publish_search_attributes()
-                return outcome
-            # Refused by the database's own checks: keep waiting for a valid one.
-            awaiting.received = None
+            try:
+                result = await self._apply(step, ids, round_no, awaiting.task_id, submission)
+            except _Refused as refusal:
+                # Refused by the database's own checks: keep waiting for a valid one.
+                self._results[submission.submission_id] = {"status": "refused", "version": 0, "reason": refusal.reason}
+                awaiting.received = None
+                continue
+            self._results[submission.submission_id] = {"status": "accepted", "reason": "", **dataclasses.asdict(result)}
+            self._awaiting = None
+            self._publish_search_attributes()
+            return result
+
+    async def _apply(self, step: StepSpec, ids: dict, round_no: int, task_id: int, submission: Any) -> Any:
+        if self._legacy:
+            try:
+                return await self._legacy.apply_step(step, ids, round_no, submission)
+            except self._legacy.Refused as refusal:
+                raise _Refused(refusal.reason) from None
+        applying = t.Applying(**ids, task_id=task_id, round=round_no)
+        try:
+            return await self.activity(step.apply, step.apply.input(**vars(applying), submission=submission))
+        except ActivityError as failure:
+            cause = failure.cause
+            if isinstance(cause, ApplicationError) and cause.type == REFUSED:
+                raise _Refused(cause.message) from None
+            raise
 
     # --- messages -----------------------------------------------------------
-
-    @workflow.update
-    async def submit_tester_review(self, submission: t.TesterReviewSubmission) -> dict:
-        return await self._accept(submission)
-
-    @submit_tester_review.validator
-    def _validate_tester_review_update(self, submission: t.TesterReviewSubmission) -> None:
-        self._validate_tester_review(submission)
-
-    @workflow.update
-    async def submit_report_owner_approval(self, submission: t.OwnerApprovalSubmission) -> dict:
-        return await self._accept(submission)
-
-    @submit_report_owner_approval.validator
-    def _validate_owner_approval_update(self, submission: t.OwnerApprovalSubmission) -> None:
-        self._validate_owner_approval(submission)
-
-    @workflow.signal
-    async def tester_review_signal(self, submission: t.TesterReviewSubmission) -> None:
-        await self._accept_signal(t.TESTER_REVIEW, submission, self._validate_tester_review)
-
-    @workflow.signal
-    async def report_owner_approval_signal(self, submission: t.OwnerApprovalSubmission) -> None:
-        await self._accept_signal(t.REPORT_OWNER_APPROVAL, submission, self._validate_owner_approval)
 
     @workflow.signal
     def reassign_task_signal(self, change: t.Reassign) -> None:
         awaiting = self._awaiting
-        if awaiting is None or awaiting.kind != change.kind or awaiting.task_id != change.task_id:
+        if awaiting is None or awaiting.step.kind != change.kind or awaiting.task_id != change.task_id:
             return  # the step is over: nothing to reassign
         awaiting.assignee = change.new_assignee
         self._publish_search_attributes()
@@ -221,8 +240,8 @@ class TestCycleWorkflow:
     def get_current_phase_status(self) -> dict:
         awaiting = self._awaiting
         return {
-            "current_phase": t.SCOPING,
-            "awaiting_action": awaiting.kind if awaiting else None,
+            "current_phase": self._phase or (PHASES[0].name if PHASES else None),
+            "awaiting_action": awaiting.step.kind if awaiting else None,
             "assignee": awaiting.assignee if awaiting else None,
             "awaiting_since": awaiting.since.isoformat() if awaiting else None,
             "due_at": awaiting.due_at.isoformat() if awaiting else None,
@@ -238,7 +257,7 @@ class TestCycleWorkflow:
         if awaiting is None:
             return None
         return {
-            "action": awaiting.kind,
+            "action": awaiting.step.kind,
             "assignee": awaiting.assignee,
             "task_id": awaiting.task_id,
             "since": awaiting.since.isoformat(),
@@ -248,10 +267,10 @@ class TestCycleWorkflow:
 
     # --- validation (shared by updates and signals) ------------------------
 
-    def _awaiting_step(self, kind: str, submission: Any) -> _Awaiting:
+    def _validate(self, step: StepSpec, submission: Any) -> None:
         awaiting = self._awaiting
-        if awaiting is None or awaiting.kind != kind:
-            raise _refuse(t.ERR_NOT_AWAITING, f"this report is not awaiting a {kind.replace('_', ' ')}")
+        if awaiting is None or awaiting.step.kind != step.kind:
+            raise _refuse(t.ERR_NOT_AWAITING, f"this report is not awaiting a {step.title}")
         if awaiting.received is not None:
             raise _refuse(t.ERR_NOT_AWAITING, "another submission for this step was accepted first")
         if submission.on_behalf_of != awaiting.assignee:
@@ -259,54 +278,42 @@ class TestCycleWorkflow:
                 t.ERR_NOT_ASSIGNEE,
                 f"this step is assigned to {awaiting.assignee}, not {submission.on_behalf_of}",
             )
-        return awaiting
-
-    def _validate_tester_review(self, submission: t.TesterReviewSubmission) -> None:
-        awaiting = self._awaiting_step(t.TESTER_REVIEW, submission)
-        found = decision_rules.problems(awaiting.attributes, submission.decisions)
-        if found:
-            messages = [f"attribute {a}: {m}" if a is not None else m for a, m in found[:20]]
-            raise _refuse(t.ERR_INVALID, "; ".join(messages))
-
-    def _validate_owner_approval(self, submission: t.OwnerApprovalSubmission) -> None:
-        awaiting = self._awaiting_step(t.REPORT_OWNER_APPROVAL, submission)
         for person in (submission.submitted_by, submission.on_behalf_of):
             if person in awaiting.barred:
                 raise _refuse(
                     t.ERR_SEPARATION_OF_DUTIES,
-                    f"{person} submitted this review, or it was submitted for them, and cannot approve it",
+                    f"{person} submitted this, or had it submitted for them, and cannot approve it",
                 )
-        if not submission.approved and not meaningful(submission.comments):
-            raise _refuse(t.ERR_INVALID, "comments are required when requesting changes")
+        problems = step.validate(awaiting.rules, submission)
+        if problems:
+            raise _refuse(t.ERR_INVALID, "; ".join(problems))
 
     async def _accept(self, submission: Any) -> dict:
-        awaiting = self._awaiting
-        awaiting.received = submission
+        self._awaiting.received = submission
         # Answer only once the activity has persisted it: the person is told
         # their work is saved, with its version.
         await workflow.wait_condition(lambda: submission.submission_id in self._results)
         return self._results[submission.submission_id]
 
-    async def _accept_signal(self, kind: str, submission: Any, validate: Callable[[Any], None]) -> None:
+    async def _accept_signal(self, step: StepSpec, submission: Any) -> None:
         if submission.submission_id in self._seen_signals or submission.submission_id in self._results:
             return  # a re-sent signal: already handled
         self._seen_signals.add(submission.submission_id)
         try:
-            validate(submission)
+            self._validate(step, submission)
         except ApplicationError as refusal:
             self._refused.append({"submission_id": submission.submission_id, "reason": str(refusal)})
-            await workflow.execute_activity(
-                "record_refused_message_activity",
+            await self.activity(
+                t.RECORD_REFUSED,
                 t.RefusedMessage(
                     cycle_report_id=self._input.cycle_report_id,
                     **self._run_ids(),
-                    kind=kind,
+                    kind=step.kind,
                     submission_id=submission.submission_id,
                     submitted_by=submission.submitted_by,
                     on_behalf_of=submission.on_behalf_of,
                     reason=str(refusal),
                 ),
-                **DB_ACTIVITY,
             )
             return
         self._awaiting.received = submission
@@ -320,9 +327,6 @@ class TestCycleWorkflow:
     def _ids(self) -> dict:
         return {"cycle_report_id": self._input.cycle_report_id, **self._run_ids()}
 
-    def _phase_request(self) -> t.PhaseRequest:
-        return t.PhaseRequest(**self._ids())
-
     def _publish_search_attributes(self) -> None:
         if not self._input.use_search_attributes:
             return
@@ -334,7 +338,7 @@ class TestCycleWorkflow:
         else:
             workflow.upsert_search_attributes(
                 [
-                    AWAITING_ACTION.value_set(awaiting.kind),
+                    AWAITING_ACTION.value_set(awaiting.step.kind),
                     AWAITING_ASSIGNEE.value_set(awaiting.assignee),
                     AWAITING_SINCE.value_set(awaiting.since),
                 ]

@@ -1,5 +1,5 @@
-"""Building the Temporal worker: the workflow, every activity, and a thread
-pool for the ORM-bound activities."""
+"""Building the Temporal worker: the workflow, every registered activity,
+and a thread pool for the ORM-bound activities."""
 from __future__ import annotations
 
 import dataclasses
@@ -20,13 +20,9 @@ from temporalio.worker import (
     Worker,
 )
 
-from reviews.activities import ACTIVITIES as REVIEW_ACTIVITIES
-from scoping.activities import ACTIVITIES as SCOPING_ACTIVITIES
-
 from .activity_log import ActivityLogInterceptor
+from .registry import registry
 from .test_cycle_workflow import TestCycleWorkflow
-
-ACTIVITIES = [*SCOPING_ACTIVITIES, *REVIEW_ACTIVITIES]
 
 
 _in_flight = {"count": 0}
@@ -86,7 +82,8 @@ def build_worker(
         client,
         task_queue=task_queue or settings.TEMPORAL_TASK_QUEUE,
         workflows=[TestCycleWorkflow, *extra_workflows],
-        activities=ACTIVITIES,
+        # Every registered phase's activities and the human side's.
+        activities=registry.activities(),
         activity_executor=ThreadPoolExecutor(max_workers=threads, thread_name_prefix="activity"),
         max_concurrent_activities=threads,
         # On SIGTERM, running activities finish their database work. Without

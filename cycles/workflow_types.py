@@ -1,25 +1,22 @@
-"""Inputs, outputs and messages of TestCycleWorkflow.
+"""Inputs, outputs and messages of TestCycleWorkflow that belong to no phase,
+and the references to the activities of the human side.
 
 Plain dataclasses and constants only: the workflow sandbox imports this
-module, so it must never import Django."""
-from __future__ import annotations
+module, so it must never import Django. Each phase's own messages and
+activities are declared in the phase app (e.g. scoping/workflow_steps.py)."""
 
 from dataclasses import dataclass, field
 from typing import Optional
 
+from .human_steps import ActivityRef, ApprovalSubmission
+
 WORKFLOW_NAME = "TestCycleWorkflow"
-
-SCOPING = "Scoping"
-PHASES = (SCOPING,)
-
-TESTER_REVIEW = "tester_review"
-REPORT_OWNER_APPROVAL = "report_owner_approval"
 
 NOT_STARTED = "not_started"
 IN_PROGRESS = "in_progress"
 COMPLETED = "completed"
 
-# Error types a validator raises; views map them to HTTP answers.
+# Error types a validator raises; the edge maps them to HTTP answers.
 ERR_NOT_AWAITING = "NotAwaiting"  # 409
 ERR_NOT_ASSIGNEE = "NotAssignee"  # 403
 ERR_SEPARATION_OF_DUTIES = "SeparationOfDuties"  # 403
@@ -35,6 +32,13 @@ SA_AWAITING_SINCE = "AwaitingSince"
 # kept until no run older than the change can be replayed (see
 # docs/workflow-changes.md).
 PATCH_NOTIFY_PHASE_COMPLETED = "notify-manager-on-phase-completed"
+# The phase mechanism: phases in order, each human step opened by the human
+# side's generic activity and applied by the step's own. Runs started before
+# it (Scoping only, two-mode step activities) replay on their old path.
+PATCH_PHASE_MECHANISM = "phases-through-the-human-step-mechanism"
+# Runs started before the phase mechanism go on to the phases after Scoping
+# once their Scoping completes.
+PATCH_LEGACY_RUNS_CONTINUE = "runs-before-phases-continue-after-scoping"
 
 
 def workflow_id_for(cycle_id: int, report_id: int) -> str:
@@ -49,6 +53,7 @@ class TestCycleInput:
     report_id: int
     cycle_report_id: int
     use_search_attributes: bool = True
+    started_by: str = ""  # username, for the timeline; "" for runs started before it existed
 
 
 @dataclass
@@ -56,84 +61,51 @@ class PhaseRequest:
     cycle_report_id: int
     workflow_id: str
     run_id: str
+    phase: str = "Scoping"  # runs before the phase mechanism had only Scoping
 
 
 @dataclass
-class Decision:
-    attribute_id: int
-    include: bool
-    rationale: str = ""
+class OpenTask:
+    """Open (or find again, on a retry) the task of a human step."""
 
-
-@dataclass
-class TesterReviewSubmission:
-    submission_id: str
-    submitted_by: str
-    on_behalf_of: str
-    decisions: list[Decision] = field(default_factory=list)
-
-
-@dataclass
-class OwnerApprovalSubmission:
-    submission_id: str
-    submitted_by: str
-    on_behalf_of: str
-    approved: bool
-    comments: str = ""
-
-
-@dataclass
-class AttributeRule:
-    """What the workflow needs to validate a review without a database."""
-
-    attribute_id: int
-    recommended_include: bool
-    is_primary_key: bool
-
-
-@dataclass
-class TesterReviewRequest:
     cycle_report_id: int
     workflow_id: str
     run_id: str
+    kind: str
     round: int
-    submission: Optional[TesterReviewSubmission] = None
-    owner_comments: str = ""
+    context: dict = field(default_factory=dict)
 
 
 @dataclass
-class OwnerApprovalRequest:
-    cycle_report_id: int
-    workflow_id: str
-    run_id: str
-    round: int
-    submission: Optional[OwnerApprovalSubmission] = None
+class TaskTerms:
+    """An open task as the workflow needs it: who, until when, who may not
+    act (separation of duties), and the rules its submissions must follow."""
 
-
-@dataclass
-class StepOutcome:
-    """Result of a human-step activity.
-
-    Called without a submission: status "awaiting" and the task's terms.
-    Called with one: "accepted" (persisted) or "refused" (with a reason)."""
-
-    status: str
-    task_id: int = 0
-    assignee: str = ""
-    due_at: str = ""  # ISO 8601, UTC
-    remind_every_seconds: int = 0
-    attributes: list[AttributeRule] = field(default_factory=list)
-    reviewer: str = ""  # who submitted the reviewed version (separation of duties)
-    # Everyone who may not act on this step: the reviewed version's submitter
-    # and the person it was submitted for. Absent from results recorded
-    # before it existed; `reviewer` alone then applies.
+    task_id: int
+    assignee: str
+    due_at: str  # ISO 8601, UTC
+    remind_every_seconds: int
     barred: list[str] = field(default_factory=list)
-    version: int = 0
-    overrides: int = 0
-    requires_report_owner_approval: bool = True
-    approved: bool = False
-    comments: str = ""
-    reason: str = ""
+    rules: dict = field(default_factory=dict)
+    # Reminders before only the escalation continues; 0: no limit (runs
+    # before the limit existed).
+    max_reminders: int = 0
+
+
+@dataclass
+class Applying:
+    """What every step's apply activity is told besides the submission."""
+
+    cycle_report_id: int
+    workflow_id: str
+    run_id: str
+    task_id: int
+    round: int
+
+
+@dataclass
+class ApplyApproval(Applying):
+    submission: ApprovalSubmission
 
 
 @dataclass
@@ -167,7 +139,18 @@ class Reassign:
 
 
 @dataclass
-class ScopingOutcome:
+class TestCycleOutcome:
+    __test__ = False
+
     cycle_report_id: int
-    versions: int
-    approved_version: int
+    phases: dict[str, str] = field(default_factory=dict)  # phase -> status
+
+
+# --- The human side's activities (implemented in reviews/activities.py) ------
+
+START_PHASE = ActivityRef("start_phase_activity", PhaseRequest)
+COMPLETE_PHASE = ActivityRef("complete_phase_activity", PhaseRequest)
+OPEN_TASK = ActivityRef("open_human_task_activity", OpenTask, TaskTerms)
+SEND_REMINDER = ActivityRef("send_task_reminder_activity", TaskEvent)
+ESCALATE = ActivityRef("escalate_task_activity", TaskEvent)
+RECORD_REFUSED = ActivityRef("record_refused_message_activity", RefusedMessage)

@@ -17,16 +17,13 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from cycles import temporal_client
 from cycles import workflow_types as t
+from cycles.registry import registry
 
 from . import audit, notifications, workflow_messages
 from .models import AuditEvent, InboundSubmission
 
 log = logging.getLogger(__name__)
 
-UPDATE_FOR_KIND = {
-    t.TESTER_REVIEW: "submit_tester_review",
-    t.REPORT_OWNER_APPROVAL: "submit_report_owner_approval",
-}
 STATUS_FOR_ERROR = {
     t.ERR_NOT_AWAITING: 409,
     t.ERR_NOT_ASSIGNEE: 403,
@@ -47,18 +44,16 @@ class Answer:
         return self.status < 300
 
 
-def _message(inbound: InboundSubmission):
-    payload = inbound.payload
-    common = dict(
-        submission_id=str(inbound.id),
-        submitted_by=inbound.submitted_by.get_username(),
-        on_behalf_of=inbound.on_behalf_of.get_username(),
-    )
-    if inbound.kind == t.TESTER_REVIEW:
-        return t.TesterReviewSubmission(
-            **common, decisions=[t.Decision(**d) for d in payload["decisions"]]
-        )
-    return t.OwnerApprovalSubmission(**common, approved=payload["approved"], comments=payload["comments"])
+def _message(inbound: InboundSubmission) -> dict:
+    """The Update's argument: who sent it, for whom, under which id, and the
+    payload the step's serializer or form produced. Sent as JSON; the
+    workflow reads it as the step's message dataclass."""
+    return {
+        **inbound.payload,
+        "submission_id": str(inbound.id),
+        "submitted_by": inbound.submitted_by.get_username(),
+        "on_behalf_of": inbound.on_behalf_of.get_username(),
+    }
 
 
 def pending_answer(inbound: InboundSubmission) -> Answer:
@@ -79,7 +74,7 @@ def deliver(inbound: InboundSubmission, enqueue: bool = True) -> Answer:
     request, the redelivery task, the sweep): the Update id is the inbound's
     id, so Temporal applies it once and answers every sender alike."""
     message = _message(inbound)
-    update = UPDATE_FOR_KIND[inbound.kind]
+    step = registry.step(inbound.kind)
     cycle_report = inbound.cycle_report
     # A reassignment not yet delivered goes first: the new assignee's work
     # would be refused by a workflow that still names the old one.
@@ -87,7 +82,7 @@ def deliver(inbound: InboundSubmission, enqueue: bool = True) -> Answer:
 
     async def go(client):
         handle = client.get_workflow_handle(cycle_report.expected_workflow_id)
-        return await handle.execute_update(update, message, id=str(inbound.id), result_type=dict)
+        return await handle.execute_update(step.spec.update, message, id=str(inbound.id), result_type=dict)
 
     InboundSubmission.objects.filter(pk=inbound.pk).update(attempts=F("attempts") + 1)
     try:
@@ -112,6 +107,7 @@ def deliver(inbound: InboundSubmission, enqueue: bool = True) -> Answer:
     if result.get("status") != "accepted":
         return _refuse(inbound, 400, result.get("reason") or "refused")
     body = {"accepted": True, "version": result.get("version"), "submission_id": str(inbound.id)}
+    body.update({name: result.get(name) for name in step.answer_fields})
     return _resolve(inbound, 200, body, refused=False)
 
 
@@ -127,10 +123,7 @@ def _refuse(inbound: InboundSubmission, status: int, detail: str) -> Answer:
 
 
 def _applied_version(inbound: InboundSubmission) -> int | None:
-    from scoping.models import OwnerDecision, ScopingSubmission
-
-    model = ScopingSubmission if inbound.kind == t.TESTER_REVIEW else OwnerDecision
-    return model.objects.filter(message_id=str(inbound.id)).values_list("version", flat=True).first()
+    return registry.step(inbound.kind).applied_version(str(inbound.id))
 
 
 def _resolve(inbound: InboundSubmission, status: int, body: dict, refused: bool) -> Answer:
@@ -143,7 +136,7 @@ def _resolve(inbound: InboundSubmission, status: int, body: dict, refused: bool)
             # The person was told "saved, will be applied": a refusal now is
             # news to them, so the timeline says so and they get an e-mail.
             late = _was_answered_pending(inbound)
-            what = inbound.kind.replace("_", " ")
+            what = inbound.label.lower()
             detail = (
                 f"{what} saved while the workflow service was unreachable was refused on delivery ({status}): "
                 if late

@@ -2,6 +2,8 @@
 activities; reassigned by managers. One place decides who may act on a task."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -10,21 +12,45 @@ from django.utils import timezone
 from cycles import roles
 
 from . import audit, notifications
-from .due_dates import due_at, parse_holidays
+from .due_dates import Duration, due_at, parse_holidays
 from .models import AuditEvent, Delegation, HumanTask
 
 User = get_user_model()
 
-ROLE_FOR_KIND = {
-    HumanTask.Kind.TESTER_REVIEW: roles.TESTER,
-    HumanTask.Kind.REPORT_OWNER_APPROVAL: roles.REPORT_OWNER,
-}
+@dataclass(frozen=True)
+class TaskTiming:
+    due_after: Duration
+    remind_every_seconds: int
+    max_reminders: int  # 0: no limit
 
 
-def durations(cycle) -> tuple[int, int]:
-    due = cycle.human_task_due_after or settings.HUMAN_TASK_DUE_AFTER
-    remind = cycle.human_task_remind_every or settings.HUMAN_TASK_REMIND_EVERY
-    return int(due), int(remind)
+def timing(cycle) -> TaskTiming:
+    """The cycle's durations, or the site's, never below the minimums."""
+    due = (
+        Duration(cycle.task_due_amount, cycle.task_due_unit)
+        if cycle.task_due_amount
+        else Duration.from_seconds(settings.HUMAN_TASK_DUE_AFTER)
+    )
+    if due.at_least_seconds < settings.HUMAN_TASK_MIN_DUE_AFTER:
+        due = Duration(settings.HUMAN_TASK_MIN_DUE_AFTER, "seconds")
+    remind = (
+        Duration(cycle.reminder_amount, cycle.reminder_unit).at_least_seconds
+        if cycle.reminder_amount
+        else settings.HUMAN_TASK_REMIND_EVERY
+    )
+    remind = max(remind, settings.HUMAN_TASK_MIN_REMIND_EVERY)
+    cap = cycle.max_reminders if cycle.max_reminders is not None else settings.HUMAN_TASK_MAX_REMINDERS
+    return TaskTiming(due, remind, cap)
+
+
+def task_due_at(cycle, opened_at):
+    return due_at(
+        opened_at,
+        timing(cycle).due_after,
+        parse_holidays(settings.HUMAN_TASK_HOLIDAYS),
+        timezone.get_default_timezone(),
+        settings.HUMAN_TASK_HOLIDAY_CALENDAR,
+    )
 
 
 def open_task(cycle_report, kind: str, round_no: int, default_assignee, workflow_id: str, run_id: str) -> HumanTask:
@@ -37,7 +63,6 @@ def open_task(cycle_report, kind: str, round_no: int, default_assignee, workflow
     )
     # A new round goes to whoever held the previous one (it may have been reassigned).
     assignee = previous.assignee if previous else default_assignee
-    due_seconds, _ = durations(cycle_report.cycle)
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -48,9 +73,7 @@ def open_task(cycle_report, kind: str, round_no: int, default_assignee, workflow
                 assignee=assignee,
                 original_assignee=assignee,
                 opened_at=now,
-                due_at=due_at(
-                    now, due_seconds, parse_holidays(settings.HUMAN_TASK_HOLIDAYS), timezone.get_default_timezone()
-                ),
+                due_at=task_due_at(cycle_report.cycle, now),
                 workflow_id=workflow_id,
             )
             audit.record(
@@ -59,7 +82,7 @@ def open_task(cycle_report, kind: str, round_no: int, default_assignee, workflow
                 on_behalf_of=assignee,
                 workflow_id=workflow_id,
                 run_id=run_id,
-                detail=f"{task.get_kind_display()} round {round_no} for {assignee.get_username()}, due {task.due_at:%Y-%m-%d %H:%M}",
+                detail=f"{task.label} round {round_no} for {assignee.get_username()}, due {task.due_at:%Y-%m-%d %H:%M}",
                 dedupe_key=f"{workflow_id}:{run_id}:open:{kind}:{round_no}",
             )
             notifications.task_event("assigned", task, [assignee, *active_delegates(assignee)])
@@ -96,10 +119,14 @@ def remind(task_id: int, workflow_id: str, run_id: str, reminder_key: str = "") 
             on_behalf_of=task.assignee,
             workflow_id=workflow_id,
             run_id=run_id,
-            detail=f"Reminder {task.reminders_sent} to {task.assignee.get_username()} for {task.get_kind_display()}",
+            detail=f"Reminder {task.reminders_sent} to {task.assignee.get_username()} for {task.label}",
             dedupe_key=dedupe_key,
         )
-        notifications.task_event("reminder", task, [task.assignee, *active_delegates(task.assignee)])
+        cap = timing(task.cycle_report.cycle).max_reminders
+        note = f"Reminder {task.reminders_sent} of {cap}." if cap else ""
+        if cap and task.reminders_sent >= cap:
+            note += " This is the last one: after the due date the test manager is told."
+        notifications.task_event("reminder", task, [task.assignee, *active_delegates(task.assignee)], note=note)
 
 
 def escalate(task_id: int, workflow_id: str, run_id: str) -> None:
@@ -117,7 +144,7 @@ def escalate(task_id: int, workflow_id: str, run_id: str) -> None:
             on_behalf_of=task.assignee,
             workflow_id=workflow_id,
             run_id=run_id,
-            detail=f"{task.get_kind_display()} overdue since {task.due_at:%Y-%m-%d %H:%M}; escalated to {manager.get_username()}",
+            detail=f"{task.label} overdue since {task.due_at:%Y-%m-%d %H:%M}; escalated to {manager.get_username()}",
             dedupe_key=f"{workflow_id}:{run_id}:escalate:{task.pk}",
         )
         notifications.task_event(
@@ -150,7 +177,7 @@ def acting_for(user, task: HumanTask):
     if active_delegations().filter(delegator_id=task.assignee_id, delegate=user).exists():
         # A delegate stands in only for work their own role allows: an owner
         # covering a tester's leave still may not do the tester's review.
-        if roles.has_role(user, ROLE_FOR_KIND[task.kind]):
+        if roles.has_role(user, task.step.role):
             return task.assignee
     return None
 

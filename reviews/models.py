@@ -6,14 +6,12 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from cycles.immutable import ImmutableModel
+
 
 class HumanTask(models.Model):
     """A human step the workflow waits for. Opened and closed only by the
     step's activities, so the row and the workflow agree."""
-
-    class Kind(models.TextChoices):
-        TESTER_REVIEW = "tester_review", "Tester review"
-        REPORT_OWNER_APPROVAL = "report_owner_approval", "Report-owner approval"
 
     class State(models.TextChoices):
         OPEN = "open", "Open"
@@ -23,7 +21,8 @@ class HumanTask(models.Model):
 
     ACTIVE_STATES = (State.OPEN, State.ESCALATED)
 
-    kind = models.CharField(max_length=30, choices=Kind.choices)
+    # A registered human step's kind (cycles.registry): the phases declare them.
+    kind = models.CharField(max_length=30)
     cycle_report = models.ForeignKey(
         "cycles.CycleReport", on_delete=models.PROTECT, related_name="tasks"
     )
@@ -62,7 +61,23 @@ class HumanTask(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} of {self.cycle_report} (round {self.round})"
+        return f"{self.label} of {self.cycle_report} (round {self.round})"
+
+    @property
+    def step(self):
+        from cycles.registry import registry
+
+        return registry.step(self.kind)
+
+    @property
+    def label(self) -> str:
+        """The step's name for people ("Tester review")."""
+        from cycles.registry import UnknownStep, registry
+
+        try:
+            return registry.step(self.kind).label
+        except UnknownStep:  # a step no longer registered: still readable
+            return self.kind.replace("_", " ").capitalize()
 
     @property
     def is_active(self) -> bool:
@@ -135,6 +150,7 @@ class AuditEvent(models.Model):
         CHANGES_REQUESTED = "changes_requested", "Changes requested"
         PHASE_COMPLETED = "phase_completed", "Phase completed"
         NOTICE_SENT = "notice_sent", "Notice sent"
+        FILE_UPLOADED = "file_uploaded", "File uploaded"
 
     cycle = models.ForeignKey("cycles.TestCycle", on_delete=models.PROTECT, related_name="audit_events")
     cycle_report = models.ForeignKey(
@@ -172,8 +188,6 @@ class InboundSubmission(models.Model):
     """Every human submission, stored before it is sent to the workflow:
     the idempotency record and the outbox for when Temporal is down."""
 
-    Kind = HumanTask.Kind
-
     class State(models.TextChoices):
         PENDING = "pending", "Pending delivery"
         ACCEPTED = "accepted", "Accepted"
@@ -184,7 +198,7 @@ class InboundSubmission(models.Model):
     cycle_report = models.ForeignKey(
         "cycles.CycleReport", on_delete=models.PROTECT, related_name="inbound_submissions"
     )
-    kind = models.CharField(max_length=30, choices=Kind.choices)
+    kind = models.CharField(max_length=30)  # a registered human step's kind
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     on_behalf_of = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     payload = models.JSONField()
@@ -196,6 +210,8 @@ class InboundSubmission(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True)
+
+    label = HumanTask.label
 
     class Meta:
         ordering = ["created_at"]
@@ -259,3 +275,87 @@ class WorkflowMessage(models.Model):
 
     def __str__(self):
         return f"{self.signal} to {self.workflow_id}"
+
+
+class SubmittedVersion(ImmutableModel):
+    """One round of a step that submits work (a review, a sample): a version
+    of it. A new round's version supersedes the previous one, which stays
+    readable; at most one is current."""
+
+    cycle_report = models.ForeignKey("cycles.CycleReport", on_delete=models.PROTECT, related_name="+")
+    version = models.PositiveIntegerField()
+    message_id = models.CharField(max_length=100, unique=True, help_text="id of the workflow message that carried it")
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    on_behalf_of = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField()
+    superseded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["cycle_report", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["cycle_report", "version"], name="%(app_label)s_%(class)s_version_unique"),
+            models.UniqueConstraint(
+                fields=["cycle_report"], condition=Q(superseded_at__isnull=True), name="%(app_label)s_%(class)s_one_current"
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="%(app_label)s_%(class)s_version_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.cycle_report} v{self.version}"
+
+
+class ApprovalRecord(ImmutableModel):
+    """A decision on one version of what another step submitted: approved, or
+    sent back with comments (a new round follows). Each phase's approval
+    step keeps its own table of them, with a link to the version decided.
+
+    The submitter of record (who submitted the version, and for whom) is
+    copied onto the row so that the database itself refuses an approval by
+    either of them (separation of duties)."""
+
+    class Outcome(models.TextChoices):
+        APPROVED = "approved", "Approved"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+
+    cycle_report = models.ForeignKey("cycles.CycleReport", on_delete=models.PROTECT, related_name="+")
+    version = models.PositiveIntegerField()
+    message_id = models.CharField(max_length=100, unique=True, help_text="id of the workflow message that carried it")
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    comments = models.TextField(blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    on_behalf_of = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField()
+    superseded_at = models.DateTimeField(null=True, blank=True)
+    # Null only on decisions recorded before the copy existed.
+    submitter_of_record = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    submitted_for = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+        ordering = ["cycle_report", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["cycle_report", "version"], name="%(app_label)s_%(class)s_version_unique"),
+            models.CheckConstraint(
+                condition=Q(submitter_of_record__isnull=True)
+                | (
+                    ~Q(decided_by=F("submitter_of_record"))
+                    & ~Q(decided_by=F("submitted_for"))
+                    & ~Q(on_behalf_of=F("submitter_of_record"))
+                    & ~Q(on_behalf_of=F("submitted_for"))
+                ),
+                name="%(app_label)s_%(class)s_not_by_submitter",
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome="approved") | ~Q(comments=""),
+                name="%(app_label)s_%(class)s_sent_back_with_comments",
+            ),
+        ]
+
+    @property
+    def approved(self) -> bool:
+        return self.outcome == self.Outcome.APPROVED

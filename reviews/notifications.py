@@ -9,25 +9,23 @@ from cycles.plain_text import one_line
 
 from . import notification_outbox
 
-SUBJECTS = {
+# What happens to a task, whatever its step: the step's label names it.
+TASK_SUBJECTS = {
     "assigned": "[RegTest] New task: {task}",
     "reminder": "[RegTest] Reminder: {task} is due {due}",
     "escalation": "[RegTest] Escalation: {task} is overdue",
-    "changes_requested": "[RegTest] Changes requested: {report}",
-    "approved": "[RegTest] Approved: {report}",
     "reassigned": "[RegTest] Task reassigned to you: {task}",
-    "phase_completed": "[RegTest] Scoping completed: {report}",
 }
 
 
 def task_url(task) -> str:
-    name = "reviews:tester_review" if task.kind == "tester_review" else "reviews:owner_approval"
-    path = reverse(name, args=[task.cycle_report.cycle_id, task.cycle_report.report_id])
+    """The step's own page (its URL name is declared with the step)."""
+    path = reverse(task.step.page, args=[task.cycle_report.cycle_id, task.cycle_report.report_id])
     return settings.SITE_URL.rstrip("/") + path
 
 
 def status_url(cycle_report) -> str:
-    path = reverse("cycles:report_status", args=[cycle_report.cycle_id, cycle_report.report_id])
+    path = reverse("reviews:report_status", args=[cycle_report.cycle_id, cycle_report.report_id])
     return settings.SITE_URL.rstrip("/") + path
 
 
@@ -40,9 +38,9 @@ def _send(event: str, users, subject: str, body: str, cycle_report=None) -> None
 
 
 def task_event(event: str, task, recipients, note: str = "") -> None:
-    subject = SUBJECTS[event].format(task=task, due=task.due_at.strftime("%Y-%m-%d %H:%M UTC"), report=task.cycle_report)
+    subject = TASK_SUBJECTS[event].format(task=task, due=task.due_at.strftime("%Y-%m-%d %H:%M UTC"))
     lines = [
-        f"{task.get_kind_display()} of {task.cycle_report.report} in cycle {task.cycle_report.cycle}.",
+        f"{task.label} of {task.cycle_report.report} in cycle {task.cycle_report.cycle}.",
         f"Assigned to: {task.assignee.get_username()}",
         f"Due: {task.due_at.strftime('%Y-%m-%d %H:%M UTC')}",
     ]
@@ -52,8 +50,9 @@ def task_event(event: str, task, recipients, note: str = "") -> None:
     _send(event, recipients, subject, "\n".join(lines), task.cycle_report)
 
 
-def report_event(event: str, cycle_report, recipients, note: str = "") -> None:
-    subject = SUBJECTS[event].format(report=cycle_report, task="", due="")
+def report_event(event: str, subject: str, cycle_report, recipients, note: str = "") -> None:
+    """A phase's news about a report (approved, sent back, ...), worded by the phase."""
+    subject = f"[RegTest] {subject}: {cycle_report}"
     body = f"{cycle_report.report} in cycle {cycle_report.cycle}.\n"
     if note:
         body += f"\n{note}\n"
@@ -65,7 +64,7 @@ def delivery_refused(inbound, reason: str) -> None:
     """A submission that was stored while Temporal was unreachable (the
     person was told it would be applied) turned out to be refused."""
     cycle_report = inbound.cycle_report
-    what = inbound.get_kind_display().lower()
+    what = inbound.label.lower()
     subject = f"[RegTest] Not applied: your {what} of {cycle_report.report}"
     body = (
         f"Your {what} of {cycle_report.report} in cycle {cycle_report.cycle}, saved on "
@@ -73,3 +72,7 @@ def delivery_refused(inbound, reason: str) -> None:
         f"was refused when it was delivered:\n\n{reason}\n\nSee the report: {status_url(cycle_report)}"
     )
     _send("delivery_refused", [inbound.submitted_by, inbound.on_behalf_of], subject, body, cycle_report)
+
+
+def phase_completed(cycle_report, phase: str, recipients, note: str = "") -> None:
+    report_event("phase_completed", f"{phase} completed", cycle_report, recipients, note)

@@ -16,7 +16,6 @@ from cycles.plain_text import meaningful
 from cycles import workflow_types as t
 
 from . import audit, notifications, separation_of_duties, workflow_messages
-from .human_tasks import ROLE_FOR_KIND
 from .models import AuditEvent, HumanTask, Reassignment
 
 log = logging.getLogger(__name__)
@@ -65,9 +64,9 @@ def _reassign_in_transaction(task_id: int, to_user, reason: str, by) -> HumanTas
         raise ReassignRefused("No such task.", 404)
     if not task.is_active:
         raise ReassignRefused(f"This task is {task.get_state_display().lower()}; only open tasks can be reassigned.", 409)
-    needed = ROLE_FOR_KIND[task.kind]
+    needed = task.step.role
     if not roles.has_role(to_user, needed):
-        raise ReassignRefused(f"{to_username} does not have the {needed} role needed for a {task.get_kind_display().lower()}.")
+        raise ReassignRefused(f"{to_username} does not have the {needed} role needed for a {task.label.lower()}.")
     if task.assignee_id == to_user.pk:
         raise ReassignRefused(f"The task is already assigned to {to_username}.", 409)
     try:
@@ -84,7 +83,7 @@ def _reassign_in_transaction(task_id: int, to_user, reason: str, by) -> HumanTas
         actor=by,
         on_behalf_of=to_user,
         workflow_id=task.workflow_id,
-        detail=f"{task.get_kind_display()} reassigned from {previous.get_username()} to {to_username}: {reason}",
+        detail=f"{task.label} reassigned from {previous.get_username()} to {to_username}: {reason}",
     )
     notifications.task_event("reassigned", task, [to_user], note=f"Reassigned to you by {by.get_username()}: {reason}")
     # Sent after the commit, never before: if the commit fails, the workflow

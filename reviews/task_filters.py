@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from .models import HumanTask
+from cycles.registry import registry
 
 MAX_ID = 2**63 - 1
 
@@ -17,10 +17,14 @@ def null_characters_in(query) -> list[str]:
 
 class ManagerTaskFilter(forms.Form):
     cycle = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
-    kind = forms.ChoiceField(required=False, choices=[("", "All"), *HumanTask.Kind.choices])
+    kind = forms.ChoiceField(required=False)
     assignee = forms.CharField(required=False, max_length=150)
     # "1" is what the page's checkbox sends; anything else is not a choice.
     overdue = forms.ChoiceField(required=False, choices=[("", "All"), ("1", "Overdue only")])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", "All"), *((step.kind, step.label) for step in registry.steps())]
 
     def apply(self, tasks, now):
         """The tasks that pass the filters whose values are valid."""

@@ -1,13 +1,17 @@
 from django.urls import path
+
 from cycles import url_converters  # noqa: F401  (registers <id:...>)
 
-from . import views
+from . import report_views, views
 
 app_name = "reviews"
 
 urlpatterns = [
     path("tasks/", views.inbox, name="inbox"),
     path("tasks/all/", views.manager_tasks, name="manager_tasks"),
-    path("cycles/<id:cycle_id>/reports/<id:report_id>/review/", views.tester_review, name="tester_review"),
-    path("cycles/<id:cycle_id>/reports/<id:report_id>/approval/", views.owner_approval, name="owner_approval"),
+    path("cycles/", report_views.cycle_list, name="cycle_list"),
+    path("cycles/<id:cycle_id>/", report_views.cycle_detail, name="cycle_detail"),
+    path("cycles/<id:cycle_id>/audit.csv", report_views.audit_csv, name="audit_csv"),
+    path("cycles/<id:cycle_id>/reports/<id:report_id>/", report_views.report_status, name="report_status"),
+    path("cycles/<id:cycle_id>/reports/<id:report_id>/start", report_views.start, name="start"),
 ]

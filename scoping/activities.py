@@ -3,48 +3,21 @@ the only bridge from the workflow to the database; each is idempotent so a
 retry after a crash changes nothing twice."""
 from __future__ import annotations
 
-from django.db import transaction
-from django.utils import timezone
-from temporalio import activity
-
-from cycles import workflow_types as t
 from cycles.models import CycleReport
-from reviews import audit, notifications, separation_of_duties
-from reviews.human_tasks import durations, open_task
-from reviews.models import AuditEvent, HumanTask
+from reviews import audit
+from reviews.applying import Submitted, apply_activity
+from reviews.models import AuditEvent
 
 from . import services
+from . import workflow_steps as s
 
 
 def _cycle_report(pk: int) -> CycleReport:
-    return CycleReport.objects.select_related(
-        "cycle", "report", "tester", "report_owner", "cycle__test_manager"
-    ).get(pk=pk)
+    return CycleReport.objects.select_related("cycle", "report", "tester", "report_owner").get(pk=pk)
 
 
-@activity.defn
-def start_scoping_phase_activity(req: t.PhaseRequest) -> None:
-    cr = _cycle_report(req.cycle_report_id)
-    if cr.scoping_status == CycleReport.Status.NOT_STARTED:
-        CycleReport.objects.filter(pk=cr.pk, scoping_status=CycleReport.Status.NOT_STARTED).update(
-            scoping_status=CycleReport.Status.IN_PROGRESS,
-            current_phase=CycleReport.Phase.SCOPING,
-            started_at=timezone.now(),
-            workflow_id=req.workflow_id,
-            workflow_run_id=req.run_id,
-        )
-    audit.record(
-        AuditEvent.Event.PHASE_STARTED,
-        cr,
-        workflow_id=req.workflow_id,
-        run_id=req.run_id,
-        detail="Scoping phase started",
-        dedupe_key=f"{req.workflow_id}:{req.run_id}:scoping-started",
-    )
-
-
-@activity.defn
-def generate_llm_recommendations_activity(req: t.PhaseRequest) -> int:
+@s.GENERATE_RECOMMENDATIONS.implement
+def generate_llm_recommendations_activity(req) -> int:
     cr = _cycle_report(req.cycle_report_id)
     created = services.ensure_recommendations(cr)
     audit.record(
@@ -58,122 +31,16 @@ def generate_llm_recommendations_activity(req: t.PhaseRequest) -> int:
     return created
 
 
-def _awaiting(task: HumanTask, cr: CycleReport, **extra) -> t.StepOutcome:
-    _, remind_every = durations(cr.cycle)
-    return t.StepOutcome(
-        status="awaiting",
-        task_id=task.pk,
-        assignee=task.assignee.get_username(),
-        due_at=task.due_at.isoformat(),
-        remind_every_seconds=remind_every,
-        **extra,
-    )
+@apply_activity(s.APPLY_TESTER_REVIEW)
+def apply_tester_review_activity(submitted: Submitted) -> s.ReviewApplied:
+    saved = services.record_tester_review(submitted)
+    return s.ReviewApplied(saved.version, saved.overrides, saved.requires_report_owner_approval)
 
 
-def _refused(reason: str) -> t.StepOutcome:
-    return t.StepOutcome(status="refused", reason=reason)
+@apply_activity(s.APPLY_OWNER_APPROVAL)
+def apply_report_owner_approval_activity(submitted: Submitted) -> s.ApprovalApplied:
+    decision = services.record_owner_decision(submitted)
+    return s.ApprovalApplied(decision.version, decision.outcome == decision.Outcome.APPROVED, decision.comments)
 
 
-@activity.defn
-def tester_review_attributes_activity(req: t.TesterReviewRequest) -> t.StepOutcome:
-    cr = _cycle_report(req.cycle_report_id)
-    task = open_task(cr, HumanTask.Kind.TESTER_REVIEW, req.round, cr.tester, req.workflow_id, req.run_id)
-    if req.submission is None:
-        rules = [
-            t.AttributeRule(attribute_id=a, recommended_include=inc, is_primary_key=pk)
-            for a, inc, pk in services.attribute_rules(cr)
-        ]
-        return _awaiting(task, cr, attributes=rules)
-    try:
-        saved = services.record_tester_review(cr, task, req.submission, req.workflow_id, req.run_id)
-    except services.Refused as refusal:
-        return _refused(str(refusal))
-    return t.StepOutcome(
-        status="accepted",
-        task_id=task.pk,
-        version=saved.version,
-        overrides=saved.overrides,
-        requires_report_owner_approval=saved.requires_report_owner_approval,
-    )
-
-
-@activity.defn
-def report_owner_approval_activity(req: t.OwnerApprovalRequest) -> t.StepOutcome:
-    cr = _cycle_report(req.cycle_report_id)
-    task = open_task(cr, HumanTask.Kind.REPORT_OWNER_APPROVAL, req.round, cr.report_owner, req.workflow_id, req.run_id)
-    current = cr.scoping_submissions.filter(superseded_at__isnull=True).select_related("submitted_by").first()
-    if req.submission is None:
-        reviewer = current.submitted_by.get_username() if current else ""
-        barred = separation_of_duties.barred_usernames(cr, HumanTask.Kind.REPORT_OWNER_APPROVAL)
-        return _awaiting(task, cr, reviewer=reviewer, barred=barred)
-    try:
-        decision = services.record_owner_decision(cr, task, req.submission, req.workflow_id, req.run_id)
-    except services.Refused as refusal:
-        return _refused(str(refusal))
-    approved = decision.outcome == decision.Outcome.APPROVED
-    return t.StepOutcome(
-        status="accepted",
-        task_id=task.pk,
-        version=decision.version,
-        approved=approved,
-        comments=decision.comments,
-    )
-
-
-@activity.defn
-def complete_scoping_phase_activity(req: t.PhaseRequest) -> None:
-    cr = _cycle_report(req.cycle_report_id)
-    CycleReport.objects.filter(pk=cr.pk).exclude(scoping_status=CycleReport.Status.COMPLETED).update(
-        scoping_status=CycleReport.Status.COMPLETED, completed_at=timezone.now()
-    )
-    # A step that somehow stayed open must not linger in anyone's inbox.
-    HumanTask.objects.filter(cycle_report=cr, state__in=HumanTask.ACTIVE_STATES).update(
-        state=HumanTask.State.CANCELLED
-    )
-    audit.record(
-        AuditEvent.Event.PHASE_COMPLETED,
-        cr,
-        workflow_id=req.workflow_id,
-        run_id=req.run_id,
-        detail="Scoping phase completed",
-        dedupe_key=f"{req.workflow_id}:{req.run_id}:scoping-completed",
-    )
-
-
-@activity.defn
-def notify_phase_completed_activity(req: t.PhaseRequest) -> None:
-    """Tell the cycle's test manager that the report's Scoping is done, with
-    the approved version, so the next phase can be planned without polling."""
-    cr = _cycle_report(req.cycle_report_id)
-    approved = cr.scoping_submissions.filter(superseded_at__isnull=True).select_related("submitted_by").first()
-    note = "Scoping is complete."
-    if approved is not None:
-        included = approved.decisions.filter(include=True).count()
-        note += (
-            f" Version {approved.version} by {approved.submitted_by.get_username()}:"
-            f" {included} attribute(s) in scope, {approved.overrides} override(s)."
-        )
-    # Once per run, however often the activity is retried: the audit row and
-    # the e-mail commit together, and a retry finds the row.
-    with transaction.atomic():
-        recorded = audit.record(
-            AuditEvent.Event.NOTICE_SENT,
-            cr,
-            on_behalf_of=cr.cycle.test_manager,
-            workflow_id=req.workflow_id,
-            run_id=req.run_id,
-            detail=f"Test manager {cr.cycle.test_manager.get_username()} told: {note}",
-            dedupe_key=f"{req.workflow_id}:{req.run_id}:scoping-completed-notice",
-        )
-        if recorded is not None:
-            notifications.report_event("phase_completed", cr, [cr.cycle.test_manager], note=note)
-
-
-ACTIVITIES = [
-    start_scoping_phase_activity,
-    generate_llm_recommendations_activity,
-    tester_review_attributes_activity,
-    report_owner_approval_activity,
-    complete_scoping_phase_activity,
-    notify_phase_completed_activity,
-]
+ACTIVITIES = [generate_llm_recommendations_activity, apply_tester_review_activity, apply_report_owner_approval_activity]

@@ -2,14 +2,7 @@ from django.contrib import admin
 
 from cycles.admin_readonly import ReadOnlyAdmin
 
-from .models import OwnerDecision, Recommendation, ReportAttribute, ScopingDecision, ScopingSubmission
-
-
-@admin.register(ReportAttribute)
-class ReportAttributeAdmin(admin.ModelAdmin):
-    list_display = ["name", "report", "data_type", "is_primary_key", "is_cde", "has_historical_issues", "is_mandatory"]
-    list_filter = ["report", "is_primary_key", "is_cde"]
-    search_fields = ["name"]
+from .models import OwnerDecision, Recommendation, ScopingDecision, ScopingSubmission
 
 
 @admin.register(Recommendation)

@@ -1,62 +1,16 @@
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 
-
-class ImmutableModel(models.Model):
-    """A row that, once written, only ever changes its `superseded_at`.
-
-    Every round of review stays readable: a new submission supersedes the
-    previous one instead of editing it."""
-
-    MUTABLE_FIELDS = frozenset({"superseded_at"})
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            fields = set(kwargs.get("update_fields") or ())
-            if not fields or not fields <= self.MUTABLE_FIELDS:
-                raise ValidationError(f"{type(self).__name__} is immutable once saved")
-        super().save(*args, **kwargs)
-
-
-class ReportAttribute(models.Model):
-    class DataType(models.TextChoices):
-        STRING = "string", "String"
-        INTEGER = "integer", "Integer"
-        DECIMAL = "decimal", "Decimal"
-        DATE = "date", "Date"
-        BOOLEAN = "boolean", "Boolean"
-        CODE = "code", "Code (enumerated)"
-
-    report = models.ForeignKey("cycles.Report", on_delete=models.CASCADE, related_name="attributes")
-    line_number = models.PositiveIntegerField(default=0)
-    name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
-    data_type = models.CharField(max_length=20, choices=DataType.choices)
-    is_primary_key = models.BooleanField(default=False)
-    is_cde = models.BooleanField("critical data element", default=False)
-    has_historical_issues = models.BooleanField(default=False)
-    is_mandatory = models.BooleanField(default=False)
-
-    class Meta:
-        ordering = ["report", "line_number", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["report", "name"], name="attribute_name_unique_in_report"),
-        ]
-
-    def __str__(self):
-        return self.name
+from cycles.immutable import ImmutableModel
+from reviews.models import ApprovalRecord, SubmittedVersion
 
 
 class Recommendation(models.Model):
     cycle_report = models.ForeignKey(
         "cycles.CycleReport", on_delete=models.CASCADE, related_name="recommendations"
     )
-    attribute = models.ForeignKey(ReportAttribute, on_delete=models.CASCADE, related_name="recommendations")
+    attribute = models.ForeignKey("cycles.ReportAttribute", on_delete=models.CASCADE, related_name="recommendations")
     include = models.BooleanField()
     risk_score = models.PositiveSmallIntegerField()
     rationale = models.TextField()
@@ -74,45 +28,15 @@ class Recommendation(models.Model):
         ]
 
 
-class ScopingSubmission(ImmutableModel):
+class ScopingSubmission(SubmittedVersion):
     """One round of the tester's review: a version of the scoping decisions."""
 
-    cycle_report = models.ForeignKey(
-        "cycles.CycleReport", on_delete=models.PROTECT, related_name="scoping_submissions"
-    )
-    version = models.PositiveIntegerField()
-    message_id = models.CharField(max_length=100, unique=True, help_text="id of the workflow message that carried it")
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    on_behalf_of = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    submitted_at = models.DateTimeField()
     overrides = models.PositiveIntegerField(default=0)
-    superseded_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["cycle_report", "version"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["cycle_report", "version"], name="scoping_submission_version_unique"
-            ),
-            models.UniqueConstraint(
-                fields=["cycle_report"],
-                condition=Q(superseded_at__isnull=True),
-                name="one_current_scoping_submission",
-            ),
-            models.CheckConstraint(condition=Q(version__gte=1), name="scoping_version_positive"),
-        ]
-
-    def __str__(self):
-        return f"{self.cycle_report} v{self.version}"
 
 
 class ScopingDecision(ImmutableModel):
     submission = models.ForeignKey(ScopingSubmission, on_delete=models.PROTECT, related_name="decisions")
-    attribute = models.ForeignKey(ReportAttribute, on_delete=models.PROTECT, related_name="+")
+    attribute = models.ForeignKey("cycles.ReportAttribute", on_delete=models.PROTECT, related_name="+")
     include = models.BooleanField()
     rationale = models.TextField(blank=True)
     overrides_recommendation = models.BooleanField(default=False)
@@ -135,53 +59,9 @@ class ScopingDecision(ImmutableModel):
         ]
 
 
-class OwnerDecision(ImmutableModel):
+class OwnerDecision(ApprovalRecord):
     """The report owner's answer to one version of the scoping decisions."""
-
-    class Outcome(models.TextChoices):
-        APPROVED = "approved", "Approved"
-        CHANGES_REQUESTED = "changes_requested", "Changes requested"
 
     submission = models.OneToOneField(
         ScopingSubmission, on_delete=models.PROTECT, related_name="owner_decision"
     )
-    cycle_report = models.ForeignKey(
-        "cycles.CycleReport", on_delete=models.PROTECT, related_name="owner_decisions"
-    )
-    version = models.PositiveIntegerField()
-    message_id = models.CharField(max_length=100, unique=True, help_text="id of the workflow message that carried it")
-    outcome = models.CharField(max_length=20, choices=Outcome.choices)
-    comments = models.TextField(blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    on_behalf_of = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    decided_at = models.DateTimeField()
-    superseded_at = models.DateTimeField(null=True, blank=True)
-    # The reviewer of record, copied from the reviewed version so that the
-    # database itself refuses an approval by either of them (separation of
-    # duties). Null only on decisions recorded before the copy existed.
-    review_submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    review_on_behalf_of = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["cycle_report", "version"]
-        constraints = [
-            models.UniqueConstraint(fields=["cycle_report", "version"], name="owner_decision_version_unique"),
-            models.CheckConstraint(
-                condition=Q(review_submitted_by__isnull=True)
-                | (
-                    ~Q(decided_by=F("review_submitted_by"))
-                    & ~Q(decided_by=F("review_on_behalf_of"))
-                    & ~Q(on_behalf_of=F("review_submitted_by"))
-                    & ~Q(on_behalf_of=F("review_on_behalf_of"))
-                ),
-                name="approver_is_not_the_reviewer_of_record",
-            ),
-            models.CheckConstraint(
-                condition=Q(outcome="approved") | ~Q(comments=""),
-                name="changes_requested_needs_comments",
-            ),
-        ]

@@ -1,7 +1,18 @@
 """Reads for pages and the API, each in a constant number of queries."""
 from __future__ import annotations
 
+from cycles.models import ReportAttribute
+
 from .models import Recommendation, ScopingDecision, ScopingSubmission
+
+
+def attributes(cycle_report):
+    """The report's attributes for this cycle: those it was started with, or
+    before it starts, the report's catalogue as it stands."""
+    frozen = ReportAttribute.objects.filter(cycle_reports__cycle_report=cycle_report)
+    if cycle_report.workflow_run_id or frozen.exists():
+        return frozen.order_by("line_number", "id")
+    return ReportAttribute.objects.filter(report_id=cycle_report.report_id).order_by("line_number", "id")
 
 
 def recommendations(cycle_report):

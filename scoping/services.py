@@ -1,28 +1,22 @@
 """Persisting the Scoping phase's decisions: one transaction per submission,
-idempotent by submission id, new versions supersede old ones."""
+idempotent by submission id, new versions supersede old ones. Refusals are
+reviews.applying.Refused: the workflow's step then keeps waiting."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from cycles.models import CycleReport
+from cycles.models import CycleReport, CycleReportAttribute
 from cycles.plain_text import meaningful
-from reviews import audit, notifications
-from reviews.models import AuditEvent, HumanTask
-from reviews.human_tasks import complete_task
+from reviews import approvals, audit
+from reviews.applying import Refused, Submitted
+from reviews.models import AuditEvent
 
-from .models import OwnerDecision, Recommendation, ReportAttribute, ScopingDecision, ScopingSubmission
+from . import queries
+from .models import OwnerDecision, Recommendation, ScopingDecision, ScopingSubmission
 from .recommenders import get_recommender
-
-User = get_user_model()
-
-
-class Refused(Exception):
-    """The database-side checks refuse a submission (the workflow's validator
-    should have caught it; this is the last line)."""
 
 
 @dataclass
@@ -34,9 +28,7 @@ class ReviewSaved:
 
 def ensure_recommendations(cycle_report: CycleReport) -> int:
     """Recommend every attribute that has no recommendation yet."""
-    missing = ReportAttribute.objects.filter(report_id=cycle_report.report_id).exclude(
-        recommendations__cycle_report=cycle_report
-    )
+    missing = queries.attributes(cycle_report).exclude(recommendations__cycle_report=cycle_report)
     recommender = get_recommender()
     suggestions = recommender.recommend(list(missing))
     Recommendation.objects.bulk_create(
@@ -56,26 +48,21 @@ def ensure_recommendations(cycle_report: CycleReport) -> int:
     return len(suggestions)
 
 
-def attribute_rules(cycle_report: CycleReport) -> list[tuple[int, bool, bool]]:
+def attribute_rules(cycle_report: CycleReport) -> list[list]:
+    """[attribute id, recommended include, is primary key] for every
+    attribute: what the workflow's validator checks a review against."""
     rows = Recommendation.objects.filter(cycle_report=cycle_report).values_list(
         "attribute_id", "include", "attribute__is_primary_key"
     )
-    return list(rows)
+    return [list(row) for row in rows]
 
 
-def _user(username: str):
-    try:
-        return User.objects.get(username=username)
-    except User.DoesNotExist:
-        raise Refused(f"unknown user {username!r}") from None
-
-
-def record_tester_review(cycle_report: CycleReport, task: HumanTask, submission, workflow_id: str, run_id: str) -> ReviewSaved:
+def record_tester_review(submitted: Submitted) -> ReviewSaved:
+    cycle_report, submission = submitted.cycle_report, submitted.message
     existing = ScopingSubmission.objects.filter(message_id=submission.submission_id).first()
     if existing:  # a retried activity: the first attempt committed
         return _review_saved(cycle_report, existing)
-    submitted_by = _user(submission.submitted_by)
-    on_behalf_of = _user(submission.on_behalf_of)
+    submitted_by, on_behalf_of = submitted.submitted_by, submitted.on_behalf_of
     recommendations = {
         r.attribute_id: r
         for r in Recommendation.objects.filter(cycle_report=cycle_report).select_related("attribute")
@@ -90,15 +77,7 @@ def record_tester_review(cycle_report: CycleReport, task: HumanTask, submission,
     now = timezone.now()
     with transaction.atomic():
         CycleReport.objects.select_for_update().get(pk=cycle_report.pk)
-        previous = ScopingSubmission.objects.filter(cycle_report=cycle_report, superseded_at__isnull=True).first()
-        version = (previous.version + 1) if previous else 1
-        if previous:
-            previous.superseded_at = now
-            previous.save(update_fields=["superseded_at"])
-            prior_decision = OwnerDecision.objects.filter(submission=previous, superseded_at__isnull=True).first()
-            if prior_decision:
-                prior_decision.superseded_at = now
-                prior_decision.save(update_fields=["superseded_at"])
+        version = approvals.supersede_current(ScopingSubmission, cycle_report, now)
         decisions = []
         for attribute_id, d in decided.items():
             rec = recommendations[attribute_id]
@@ -125,14 +104,14 @@ def record_tester_review(cycle_report: CycleReport, task: HumanTask, submission,
         for x in decisions:
             x.submission = saved
         ScopingDecision.objects.bulk_create(decisions)
-        complete_task(task, submitted_by, on_behalf_of)
+        submitted.complete_task()
         audit.record(
             AuditEvent.Event.SUBMISSION_ACCEPTED,
             cycle_report,
             actor=submitted_by,
             on_behalf_of=on_behalf_of,
-            workflow_id=workflow_id,
-            run_id=run_id,
+            workflow_id=submitted.workflow_id,
+            run_id=submitted.run_id,
             payload=_payload(submission),
             detail=f"Tester review version {version}: {sum(1 for x in decisions if x.include)} of {len(decisions)} attributes in scope, {overrides} override(s)",
         )
@@ -145,58 +124,40 @@ def _review_saved(cycle_report: CycleReport, saved: ScopingSubmission) -> Review
     return ReviewSaved(saved.version, saved.overrides, requires)
 
 
-def record_owner_decision(cycle_report: CycleReport, task: HumanTask, submission, workflow_id: str, run_id: str) -> OwnerDecision:
-    existing = OwnerDecision.objects.filter(message_id=submission.submission_id).first()
-    if existing:
-        return existing
-    decided_by = _user(submission.submitted_by)
-    on_behalf_of = _user(submission.on_behalf_of)
-    comments = meaningful(submission.comments)
-    if not submission.approved and not comments:
-        raise Refused("comments are required when requesting changes")
-    with transaction.atomic():
-        CycleReport.objects.select_for_update().get(pk=cycle_report.pk)
-        reviewed = ScopingSubmission.objects.filter(cycle_report=cycle_report, superseded_at__isnull=True).first()
-        if reviewed is None:
-            raise Refused("there is no review to approve")
-        reviewers = {reviewed.submitted_by_id, reviewed.on_behalf_of_id}
-        if decided_by.pk in reviewers or on_behalf_of.pk in reviewers:
-            raise Refused("the reviewer of record (who submitted the review, or for whom it was submitted) cannot approve it")
-        outcome = OwnerDecision.Outcome.APPROVED if submission.approved else OwnerDecision.Outcome.CHANGES_REQUESTED
-        decision = OwnerDecision.objects.create(
-            submission=reviewed,
-            cycle_report=cycle_report,
-            version=reviewed.version,
-            message_id=submission.submission_id,
-            outcome=outcome,
-            comments=comments,
-            decided_by=decided_by,
-            on_behalf_of=on_behalf_of,
-            decided_at=timezone.now(),
-            review_submitted_by_id=reviewed.submitted_by_id,
-            review_on_behalf_of_id=reviewed.on_behalf_of_id,
-        )
-        complete_task(task, decided_by, on_behalf_of)
-        audit.record(
-            AuditEvent.Event.APPROVED if submission.approved else AuditEvent.Event.CHANGES_REQUESTED,
-            cycle_report,
-            actor=decided_by,
-            on_behalf_of=on_behalf_of,
-            workflow_id=workflow_id,
-            run_id=run_id,
-            payload=_payload(submission),
-            detail=f"Version {reviewed.version}: {outcome.label}" + (f" — {comments}" if comments else ""),
-        )
-        notifications.report_event(
-            "approved" if submission.approved else "changes_requested",
-            cycle_report,
-            [cycle_report.tester, reviewed.submitted_by],
-            note=comments,
-        )
-    return decision
+def record_owner_decision(submitted: Submitted) -> OwnerDecision:
+    return approvals.record(submitted, OwnerDecision, ScopingSubmission, link="submission", what="review")
 
 
 def _payload(submission) -> dict:
     from dataclasses import asdict
 
     return asdict(submission)
+
+
+def mark_scope(cycle_report: CycleReport) -> int:
+    """At the phase's completion: which of the report's frozen attributes are
+    in scope, as the approved (current) version decided. Later phases test
+    those."""
+    current = ScopingSubmission.objects.filter(cycle_report=cycle_report, superseded_at__isnull=True).first()
+    if current is None:
+        return 0
+    included = set(current.decisions.filter(include=True).values_list("attribute_id", flat=True))
+    frozen = CycleReportAttribute.objects.filter(cycle_report=cycle_report)
+    frozen.filter(attribute_id__in=included).update(in_scope=True)
+    frozen.exclude(attribute_id__in=included).update(in_scope=False)
+    return len(included)
+
+
+def completion_note(cycle_report: CycleReport) -> str:
+    approved = (
+        ScopingSubmission.objects.filter(cycle_report=cycle_report, superseded_at__isnull=True)
+        .select_related("submitted_by")
+        .first()
+    )
+    if approved is None:
+        return ""
+    included = approved.decisions.filter(include=True).count()
+    return (
+        f"Version {approved.version} by {approved.submitted_by.get_username()}:"
+        f" {included} attribute(s) in scope, {approved.overrides} override(s)."
+    )

@@ -14,8 +14,8 @@ def copy_reviewer_of_record(apps, schema_editor):
         if decision.decided_by_id in reviewers or decision.on_behalf_of_id in reviewers:
             continue
         OwnerDecision.objects.filter(pk=decision.pk).update(
-            review_submitted_by_id=decision.submission.submitted_by_id,
-            review_on_behalf_of_id=decision.submission.on_behalf_of_id,
+            submitter_of_record_id=decision.submission.submitted_by_id,
+            submitted_for_id=decision.submission.on_behalf_of_id,
         )
 
 
@@ -30,12 +30,12 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddField(
             model_name='ownerdecision',
-            name='review_on_behalf_of',
+            name='submitted_for',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
         ),
         migrations.AddField(
             model_name='ownerdecision',
-            name='review_submitted_by',
+            name='submitter_of_record',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
         ),
         migrations.RunPython(copy_reviewer_of_record, migrations.RunPython.noop),

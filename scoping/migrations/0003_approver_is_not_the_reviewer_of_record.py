@@ -10,6 +10,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddConstraint(
             model_name='ownerdecision',
-            constraint=models.CheckConstraint(condition=models.Q(('review_submitted_by__isnull', True), models.Q(models.Q(('decided_by', models.F('review_submitted_by')), _negated=True), models.Q(('decided_by', models.F('review_on_behalf_of')), _negated=True), models.Q(('on_behalf_of', models.F('review_submitted_by')), _negated=True), models.Q(('on_behalf_of', models.F('review_on_behalf_of')), _negated=True)), _connector='OR'), name='approver_is_not_the_reviewer_of_record'),
+            constraint=models.CheckConstraint(condition=models.Q(('submitter_of_record__isnull', True), models.Q(models.Q(('decided_by', models.F('submitter_of_record')), _negated=True), models.Q(('decided_by', models.F('submitted_for')), _negated=True), models.Q(('on_behalf_of', models.F('submitter_of_record')), _negated=True), models.Q(('on_behalf_of', models.F('submitted_for')), _negated=True)), _connector='OR'), name='scoping_ownerdecision_not_by_submitter'),
         ),
     ]

@@ -129,7 +129,7 @@ class Command(BaseCommand):
     def _start_workflows(self):
         """Demo reports start in Scoping, so the tester finds a task waiting."""
         from cycles.models import CycleReport
-        from cycles.services import TemporalUnavailable, start_workflow
+        from cycles.workflow_start import TemporalUnavailable, start_workflow
 
         for cr in CycleReport.objects.filter(workflow_run_id=""):
             try:

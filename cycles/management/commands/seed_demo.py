@@ -11,8 +11,7 @@ from django.db import transaction
 
 from cycles import roles
 from cycles.demo_data import ATTRIBUTES, REPORTS
-from cycles.models import CycleReport, Report, TestCycle
-from scoping.models import ReportAttribute
+from cycles.models import CycleReport, Report, ReportAttribute, TestCycle
 
 User = get_user_model()
 

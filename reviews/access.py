@@ -1,9 +1,9 @@
 """Object-level permissions: who may see or act on a report in a cycle."""
 from __future__ import annotations
 
-from reviews.human_tasks import delegators_of
+from cycles import roles
 
-from . import roles
+from .human_tasks import delegators_of
 
 
 def can_view(user, cycle_report) -> bool:

@@ -1,4 +1,6 @@
-"""Pages about cycles and reports: lists, the report status page, start."""
+"""Pages about cycles and reports: the cycles a person may see, a cycle's
+reports, a report's page (status, each phase's part, the timeline), starting
+a report, and the cycle's audit trail."""
 from __future__ import annotations
 
 from django.contrib import messages
@@ -8,11 +10,14 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
-from reviews.models import AuditEvent, HumanTask
-from scoping import queries
+from cycles import roles
+from cycles.models import CycleReport, PhaseStatus, TestCycle
+from cycles.registry import registry
+from cycles.workflow_start import TemporalUnavailable, start_workflow
 
-from . import access, roles, services
-from .models import CycleReport, TestCycle
+from . import access
+from .models import AuditEvent, HumanTask
+from .status import status as report_status_of
 
 
 @require_safe
@@ -30,7 +35,7 @@ def cycle_list(request):
         .distinct()
         .order_by("-created_at")
     )
-    return render(request, "cycles/cycle_list.html", {"cycles": cycles})
+    return render(request, "reviews/cycle_list.html", {"cycles": cycles})
 
 
 @require_safe
@@ -42,7 +47,7 @@ def cycle_detail(request, cycle_id: int):
         )
         .select_related("report", "tester", "report_owner")
         .annotate(
-            attributes=Count("report__attributes", distinct=True),
+            attribute_count=Count("report__attributes", distinct=True),
             open_tasks=Count("tasks", filter=Q(tasks__state__in=HumanTask.ACTIVE_STATES), distinct=True),
         )
         .order_by("report__name")
@@ -51,7 +56,7 @@ def cycle_detail(request, cycle_id: int):
         raise Http404("No such cycle")
     return render(
         request,
-        "cycles/cycle_detail.html",
+        "reviews/cycle_detail.html",
         {"cycle": cycle, "reports": reports, "is_manager": roles.is_manager(request.user)},
     )
 
@@ -70,16 +75,22 @@ def _cycle_report(request, cycle_id: int, report_id: int) -> CycleReport:
 @require_safe
 def report_status(request, cycle_id: int, report_id: int):
     cr = _cycle_report(request, cycle_id, report_id)
-    status = services.status(cr)
+    status = report_status_of(cr)
     timeline = AuditEvent.objects.filter(cycle_report=cr).select_related("actor", "on_behalf_of").order_by("at", "id")
+    # Each phase's part of the page: (template, context), in the phases' order.
+    sections = [phase.report_section(cr, request.user) for phase in registry.phases() if phase.report_section]
     return render(
         request,
-        "cycles/report_status.html",
+        "reviews/report_status.html",
         {
             "cr": cr,
             "status": status,
             "timeline": timeline,
-            "history": queries.history(cr),
+            "sections": [section for section in sections if section],
+            "phases": [
+                (phase, state, PhaseStatus.Status(state).label if state in PhaseStatus.Status.values else state)
+                for phase, state in status["phase_progress"].items()
+            ],
             "can_start": access.can_start(request.user, cr) and not cr.workflow_run_id,
             "active_task": HumanTask.objects.filter(cycle_report=cr, state__in=HumanTask.ACTIVE_STATES)
             .select_related("assignee")
@@ -94,12 +105,12 @@ def start(request, cycle_id: int, report_id: int):
     if not access.can_start(request.user, cr):
         raise PermissionDenied("Only the tester or a test manager can start this report.")
     try:
-        started = services.start_workflow(cr, actor=request.user)
-    except services.TemporalUnavailable:
+        started = start_workflow(cr, actor=request.user)
+    except TemporalUnavailable:
         messages.error(request, "The workflow service is unreachable; please try again in a moment.")
     else:
-        messages.success(request, "Scoping started." if started.created else "The workflow was already running.")
-    return redirect("cycles:report_status", cr.cycle_id, cr.report_id)
+        messages.success(request, "The report's workflow started." if started.created else "The workflow was already running.")
+    return redirect("reviews:report_status", cr.cycle_id, cr.report_id)
 
 
 @require_safe

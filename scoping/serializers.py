@@ -1,10 +1,12 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cycles.models import ReportAttribute
 from cycles.plain_text import meaningful
 from cycles.strict_fields import StrictBooleanField, StrictIntegerField
-from scoping import decision_rules
-from scoping.models import Recommendation, ReportAttribute
+
+from . import decision_rules
+from .models import Recommendation
 
 MAX_DECISIONS = 5000
 
@@ -66,16 +68,3 @@ class TesterReviewSerializer(serializers.Serializer):
                 for d in self.validated_data["decisions"]
             ]
         }
-
-
-class OwnerApprovalSerializer(serializers.Serializer):
-    approved = StrictBooleanField()
-    comments = serializers.CharField(required=False, allow_blank=True, default="", max_length=10000)
-
-    def validate(self, data):
-        if not data["approved"] and not meaningful(data["comments"]):
-            raise serializers.ValidationError({"comments": ["Comments are required when not approving."]})
-        return data
-
-    def payload(self) -> dict:
-        return {"approved": self.validated_data["approved"], "comments": meaningful(self.validated_data["comments"])}

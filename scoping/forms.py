@@ -1,4 +1,4 @@
-"""The tester's review form and the report owner's approval form."""
+"""The tester's review form (the owner's approval form is reviews.approvals.ApprovalForm)."""
 from __future__ import annotations
 
 import uuid
@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from django import forms
 
 from cycles.plain_text import meaningful
-from scoping import decision_rules
+
+from . import decision_rules
 
 
 @dataclass
@@ -97,29 +98,4 @@ class TesterReviewForm(forms.Form):
                 {"attribute_id": d.attribute_id, "include": d.include, "rationale": d.rationale}
                 for d in self.decisions()
             ]
-        }
-
-
-class OwnerApprovalForm(forms.Form):
-    submission_token = forms.CharField(widget=forms.HiddenInput, max_length=200)
-    decision = forms.ChoiceField(
-        choices=[("approve", "Approve"), ("request_changes", "Send back for changes")],
-        widget=forms.RadioSelect,
-    )
-    comments = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}), max_length=10000)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["submission_token"].initial = uuid.uuid4().hex
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("decision") == "request_changes" and not meaningful(cleaned.get("comments")):
-            self.add_error("comments", "Comments are required when sending the review back.")
-        return cleaned
-
-    def payload(self) -> dict:
-        return {
-            "approved": self.cleaned_data["decision"] == "approve",
-            "comments": meaningful(self.cleaned_data.get("comments")),
         }

@@ -1,0 +1,19 @@
+"""The phases a report goes through, in order.
+
+With the demo-data command, this is the one place that names the phases:
+the workflow runs them in this order, and everything else reaches a phase
+through the registry (cycles/registry.py). A new phase is a new app with a
+Django-free `workflow_steps` module, plus one entry here, behind a
+`workflow.patched` guard in the workflow (docs/workflow-changes.md).
+
+Django-free: the workflow imports this module."""
+from __future__ import annotations
+
+from scoping import workflow_legacy as scoping_before_phases
+from scoping import workflow_steps as scoping
+
+PHASES = (scoping.SCOPING,)
+
+# Runs started before the phase mechanism ran Scoping only, on the old
+# path of these adapters; they replay on it for as long as any is open.
+BEFORE_PHASES = {scoping.PHASE: scoping_before_phases}

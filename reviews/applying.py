@@ -1,0 +1,73 @@
+"""What every step's apply activity does around its phase's own service:
+find the report, the task and the people; refuse what the database's own
+checks refuse (the step then keeps waiting for a valid submission); and
+complete the task in the same transaction as the phase's write."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from django.contrib.auth import get_user_model
+from temporalio.exceptions import ApplicationError
+
+from cycles.human_steps import REFUSED, ActivityRef
+from cycles.models import CycleReport
+
+from .human_tasks import complete_task
+from .models import HumanTask
+
+User = get_user_model()
+
+
+class Refused(Exception):
+    """A phase service refuses a submission (the workflow's validator should
+    have caught it; this is the last line)."""
+
+
+@dataclass
+class Submitted:
+    """A submission as a phase service receives it."""
+
+    cycle_report: CycleReport
+    task: HumanTask
+    submitted_by: Any
+    on_behalf_of: Any
+    message: Any  # the step's message dataclass
+    workflow_id: str
+    run_id: str
+
+    def complete_task(self) -> None:
+        """Close the task; call it inside the service's transaction."""
+        complete_task(self.task, self.submitted_by, self.on_behalf_of)
+
+
+def user_named(username: str):
+    """The user of a submission's username; Refused if there is none."""
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise Refused(f"unknown user {username!r}")
+    return user
+
+
+def apply_activity(ref: ActivityRef) -> Callable:
+    """Decorate a phase service `fn(submitted: Submitted) -> result` as the
+    implementation of the step's apply activity `ref`."""
+
+    def wrap(fn):
+        def activity_fn(req):
+            cr = CycleReport.objects.select_related("cycle", "report", "tester", "report_owner").get(pk=req.cycle_report_id)
+            task = HumanTask.objects.select_related("assignee").get(pk=req.task_id)
+            try:
+                submitted = Submitted(
+                    cr, task, user_named(req.submission.submitted_by), user_named(req.submission.on_behalf_of),
+                    req.submission, req.workflow_id, req.run_id,
+                )
+                return fn(submitted)
+            except Refused as refusal:
+                raise ApplicationError(str(refusal), type=REFUSED, non_retryable=True) from None
+
+        activity_fn.__name__ = activity_fn.__qualname__ = fn.__name__
+        activity_fn.__doc__ = fn.__doc__
+        return ref.implement(activity_fn)
+
+    return wrap
