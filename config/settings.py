@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "csp",
     "cycles",
     "scoping",
+    "sampling",
     "reviews",
     # After axes and knox: its admin replaces theirs.
     "accounts",
@@ -360,3 +361,27 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     },
 }
+
+# --- Sample selection: populations and draws ----------------------------------
+# Limits of an uploaded population file (bytes, records, columns).
+POPULATION_MAX_BYTES = env.int("POPULATION_MAX_BYTES", default=2 * 1024**3)
+POPULATION_MAX_ROWS = env.int("POPULATION_MAX_ROWS", default=5_000_000)
+POPULATION_MAX_COLUMNS = env.int("POPULATION_MAX_COLUMNS", default=500)
+# Most distinct values a stratified draw may group by (one counter each).
+SAMPLING_MAX_STRATA = env.int("SAMPLING_MAX_STRATA", default=10_000)
+# Where population files are kept: local files under a folder no URL serves,
+# or any Django storage backend with its options as JSON, e.g. django-storages'
+# S3 backend (README, "Population files").
+POPULATION_STORAGE_BACKEND = env.str(
+    "POPULATION_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"
+)
+POPULATION_STORAGE_OPTIONS = env.json("POPULATION_STORAGE_OPTIONS", default={})
+if POPULATION_STORAGE_BACKEND == "django.core.files.storage.FileSystemStorage":
+    POPULATION_STORAGE_OPTIONS = {
+        "location": env.str("POPULATION_STORAGE_DIR", default=str(LOCAL_DIR / "populations")),
+        # Evidence: readable by the app's user and group only.
+        "file_permissions_mode": 0o640,
+        "directory_permissions_mode": 0o750,
+        **POPULATION_STORAGE_OPTIONS,
+    }
+STORAGES["populations"] = {"BACKEND": POPULATION_STORAGE_BACKEND, "OPTIONS": POPULATION_STORAGE_OPTIONS}

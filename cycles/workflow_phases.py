@@ -9,10 +9,11 @@ Django-free `workflow_steps` module, plus one entry here, behind a
 Django-free: the workflow imports this module."""
 from __future__ import annotations
 
+from sampling import workflow_steps as sampling
 from scoping import workflow_legacy as scoping_before_phases
 from scoping import workflow_steps as scoping
 
-PHASES = (scoping.SCOPING,)
+PHASES = (scoping.SCOPING, sampling.SAMPLE_SELECTION_PHASE)
 
 # Runs started before the phase mechanism ran Scoping only, on the old
 # path of these adapters; they replay on it for as long as any is open.
