@@ -4,7 +4,7 @@ from django.contrib.auth.models import Group
 
 from cycles import roles
 from cycles.models import CycleReport, Report, TestCycle
-from scoping.models import ReportAttribute
+from cycles.models import ReportAttribute
 
 PASSWORD = "correct-horse-battery"
 

@@ -41,6 +41,31 @@ def result(temporal, cr, timeout: float = 60):
     return temporal.run(handle.result(), timeout=timeout)
 
 
+def phase_status(cr, phase: str) -> str:
+    from cycles.models import PhaseStatus
+
+    return PhaseStatus.objects.filter(cycle_report=cr, phase=phase).values_list("status", flat=True).first() or "not_started"
+
+
+def scoping_outcome(temporal, cr, timeout: float = 60) -> dict:
+    """Once the report's Scoping is complete (the workflow then goes on to
+    the next phase): how many versions the tester submitted and which one
+    stands."""
+    from scoping.models import ScopingSubmission
+
+    wait_until(lambda: phase_status(cr, "Scoping") == "completed", timeout=timeout, message="Scoping to complete")
+    wait_until(
+        lambda: query(temporal, cr)["phase_progress"].get("Scoping") == "completed", timeout=timeout,
+        message="the workflow to leave Scoping",
+    )
+    # ... and to await the next phase's first step: nothing is in flight then.
+    wait_for_task(cr, "sample_selection", timeout=timeout)
+    wait_for_awaiting(temporal, cr, "sample_selection", timeout=timeout)
+    versions = ScopingSubmission.objects.filter(cycle_report=cr)
+    current = versions.filter(superseded_at__isnull=True).first()
+    return {"versions": versions.count(), "approved_version": current.version if current else None}
+
+
 def review_form_data(cr, overrides=None, token="tok"):
     """POST data for the review form: every attribute as recommended, except
     `overrides` {attribute_id: (include, rationale)}."""
@@ -58,3 +83,69 @@ def review_form_data(cr, overrides=None, token="tok"):
 
 def task_queue():
     return settings.TEMPORAL_TASK_QUEUE
+
+
+def through_scoping(temporal, cr) -> None:
+    """Start the report and approve its Scoping as recommended, through the
+    submit service, until the workflow awaits the sample selection."""
+    from cycles.workflow_start import start_workflow
+    from reviews import submissions
+    from scoping.models import Recommendation
+
+    start_workflow(cr, actor=cr.tester)
+    wait_for_task(cr, "tester_review")
+    wait_for_awaiting(temporal, cr, "tester_review")
+    decisions = [
+        {"attribute_id": r.attribute_id, "include": r.include, "rationale": ""}
+        for r in Recommendation.objects.filter(cycle_report=cr)
+    ]
+    answer = submissions.submit(cr, "tester_review", cr.tester, {"decisions": decisions}, None)
+    assert answer.status == 200, answer.body
+    wait_for_awaiting(temporal, cr, "report_owner_approval")
+    answer = submissions.submit(cr, "report_owner_approval", cr.report_owner, {"approved": True, "comments": ""}, None)
+    assert answer.status == 200, answer.body
+    wait_for_awaiting(temporal, cr, "sample_selection")
+
+
+def population_csv(cr, rows: int = 20) -> bytes:
+    """A population of `rows` loans for the report: the first column is the
+    key, then a column per attribute (by name), plus one matching nothing."""
+    from cycles.models import ReportAttribute
+
+    attributes = list(ReportAttribute.objects.filter(report=cr.report).order_by("line_number"))
+    header = ["Loan Number", *(a.name for a in attributes), "Branch Note"]
+    lines = [",".join(header)]
+    for i in range(1, rows + 1):
+        values = []
+        for a in attributes:
+            values.append(str(1000 * i + 7 * (i % 5)) if a.data_type == "decimal" else f"{a.name[:3].upper()}-{i % 4}")
+        lines.append(",".join([f"L-{i:04d}", *values, "n/a"]))
+    return ("\n".join(lines) + "\n").encode()
+
+
+def through_sampling(temporal, cr, send_back: bool = False) -> dict:
+    """From the awaited sample selection to the end of Sample Selection,
+    through the services: a population, a random sample (and, with
+    send_back, one round sent back and drawn again), the owner's approval."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from reviews import submissions
+    from sampling import selection
+
+    wait_for_awaiting(temporal, cr, "sample_selection")
+    selection.upload_population(cr, SimpleUploadedFile("loans.csv", population_csv(cr, rows=10)), "loans.csv", None, cr.tester)
+    population = selection.Population.current_for(cr)
+    rounds = [(4, False), (3, True)] if send_back else [(4, True)]
+    for round_no, (size, approve) in enumerate(rounds, start=1):
+        if round_no > 1:
+            wait_for_task(cr, "sample_selection", round_no=round_no)
+            wait_for_awaiting(temporal, cr, "sample_selection")
+        payload = {"method": "random", "size": size, "seed": 11 * round_no, "stratify_by": None, "order_by": None,
+                   "record_keys": [], "add_keys": [], "remove_keys": [], "rationale": "", "population_id": population.pk}
+        answer = submissions.submit(cr, "sample_selection", cr.tester, payload, None)
+        assert answer.status == 200, answer.body
+        wait_for_awaiting(temporal, cr, "sample_approval")
+        decision = {"approved": approve, "comments": "" if approve else "Draw fewer records"}
+        answer = submissions.submit(cr, "sample_approval", cr.report_owner, decision, None)
+        assert answer.status == 200, answer.body
+    return result(temporal, cr)

@@ -9,6 +9,8 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
 from cycles import workflow_types as t
+from cycles.human_steps import ApprovalSubmission
+from scoping import workflow_steps as s
 from reviews.models import AuditEvent, HumanTask, InboundSubmission
 from scoping.models import OwnerDecision, Recommendation, ScopingSubmission
 
@@ -28,8 +30,8 @@ def awaiting_review(temporal):
 
     cr = scoped_report(attributes=4)
     assert api(cr.tester).post(url(cr, "start")).status_code == 201
-    helpers.wait_for_task(cr, t.TESTER_REVIEW)
-    helpers.wait_for_awaiting(temporal, cr, t.TESTER_REVIEW)
+    helpers.wait_for_task(cr, s.TESTER_REVIEW)
+    helpers.wait_for_awaiting(temporal, cr, s.TESTER_REVIEW)
     return cr
 
 
@@ -46,11 +48,11 @@ def _refusal(temporal, cr, update, message) -> ApplicationError:
 
 def _review(cr, sender, on_behalf_of=None, payload=None, sid=None):
     payload = payload if payload is not None else review_payload(cr)
-    return t.TesterReviewSubmission(
+    return s.TesterReviewSubmission(
         submission_id=sid or f"s-{uuid.uuid4()}",
         submitted_by=sender,
         on_behalf_of=on_behalf_of or sender,
-        decisions=[t.Decision(**d) for d in payload["decisions"]],
+        decisions=[s.Decision(**d) for d in payload["decisions"]],
     )
 
 
@@ -59,7 +61,7 @@ def test_update_validators_refuse_with_a_type_and_a_reason(awaiting_review, temp
     tester, owner = cr.tester.username, cr.report_owner.username
     wrong_step = _refusal(
         temporal, cr, "submit_report_owner_approval",
-        t.OwnerApprovalSubmission(submission_id="a1", submitted_by=owner, on_behalf_of=owner, approved=True),
+        ApprovalSubmission(submission_id="a1", submitted_by=owner, on_behalf_of=owner, approved=True),
     )
     assert (wrong_step.type, wrong_step.message) == (t.ERR_NOT_AWAITING, "this report is not awaiting a report owner approval")
     stranger = _refusal(temporal, cr, "submit_tester_review", _review(cr, "mallory"))
@@ -70,13 +72,13 @@ def test_update_validators_refuse_with_a_type_and_a_reason(awaiting_review, temp
     assert invalid.type == t.ERR_INVALID and "a decision is required for every attribute" in invalid.message
     # Nothing was recorded and the step still waits; a valid one completes it.
     assert not ScopingSubmission.objects.exists()
-    assert helpers.query(temporal, cr)["awaiting_action"] == t.TESTER_REVIEW
+    assert helpers.query(temporal, cr)["awaiting_action"] == s.TESTER_REVIEW
     r = api(cr.tester).post(url(cr, "tester-review"), review_payload(cr), format="json")
     assert r.status_code == 200 and r.json()["version"] == 1
-    helpers.wait_for_awaiting(temporal, cr, t.REPORT_OWNER_APPROVAL)
+    helpers.wait_for_awaiting(temporal, cr, s.REPORT_OWNER_APPROVAL)
     sod = _refusal(
         temporal, cr, "submit_report_owner_approval",
-        t.OwnerApprovalSubmission(submission_id="a2", submitted_by=tester, on_behalf_of=owner, approved=True),
+        ApprovalSubmission(submission_id="a2", submitted_by=tester, on_behalf_of=owner, approved=True),
     )
     assert sod.type == t.ERR_SEPARATION_OF_DUTIES and "cannot approve" in sod.message
 
@@ -86,7 +88,7 @@ def test_409_from_the_workflow_reaches_the_api_caller(awaiting_review, temporal)
     cr = awaiting_review
     now = timezone.now()
     stray = HumanTask.objects.create(
-        kind=t.REPORT_OWNER_APPROVAL, cycle_report=cr, round=9, assignee=cr.report_owner,
+        kind=s.REPORT_OWNER_APPROVAL, cycle_report=cr, round=9, assignee=cr.report_owner,
         original_assignee=cr.report_owner, opened_at=now, due_at=now, workflow_id=cr.expected_workflow_id,
     )
     r = api(cr.report_owner).post(url(cr, "report-owner-approval"), {"approved": True}, format="json")
@@ -101,9 +103,9 @@ def test_409_from_the_workflow_reaches_the_api_caller(awaiting_review, temporal)
 def test_403_from_the_workflow_after_a_reassignment_the_database_missed(awaiting_review, temporal):
     cr = awaiting_review
     handle = _handle(temporal, cr)
-    task = HumanTask.objects.get(cycle_report=cr, kind=t.TESTER_REVIEW)
+    task = HumanTask.objects.get(cycle_report=cr, kind=s.TESTER_REVIEW)
     other = UserFactory(role="tester")
-    temporal.run(handle.signal("reassign_task_signal", t.Reassign(t.TESTER_REVIEW, task.pk, other.username, "m")))
+    temporal.run(handle.signal("reassign_task_signal", t.Reassign(s.TESTER_REVIEW, task.pk, other.username, "m")))
     wait_until(lambda: helpers.query(temporal, cr)["assignee"] == other.username, message="reassigned")
 
     r = api(cr.tester).post(url(cr, "tester-review"), review_payload(cr), format="json")
@@ -117,11 +119,11 @@ def test_403_from_the_workflow_after_a_reassignment_the_database_missed(awaiting
     assert not ScopingSubmission.objects.exists()
 
     # Not stuck: once the workflow agrees again, the review goes through.
-    temporal.run(handle.signal("reassign_task_signal", t.Reassign(t.TESTER_REVIEW, task.pk, cr.tester.username, "back")))
+    temporal.run(handle.signal("reassign_task_signal", t.Reassign(s.TESTER_REVIEW, task.pk, cr.tester.username, "back")))
     wait_until(lambda: helpers.query(temporal, cr)["assignee"] == cr.tester.username, message="reassigned back")
     r = api(cr.tester).post(url(cr, "tester-review"), review_payload(cr), format="json")
     assert r.status_code == 200, r.content
-    helpers.wait_for_awaiting(temporal, cr, t.REPORT_OWNER_APPROVAL)  # nothing in flight at teardown
+    helpers.wait_for_awaiting(temporal, cr, s.REPORT_OWNER_APPROVAL)  # nothing in flight at teardown
 
 
 def test_400_from_the_workflow_for_content_it_cannot_accept(awaiting_review, temporal):
@@ -137,7 +139,7 @@ def test_400_from_the_workflow_for_content_it_cannot_accept(awaiting_review, tem
     Recommendation.objects.filter(attribute=late).delete()
     r = api(cr.tester).post(url(cr, "tester-review"), decisions(cr), format="json")
     assert r.status_code == 200, r.content
-    helpers.wait_for_awaiting(temporal, cr, t.REPORT_OWNER_APPROVAL)  # nothing in flight at teardown
+    helpers.wait_for_awaiting(temporal, cr, s.REPORT_OWNER_APPROVAL)  # nothing in flight at teardown
 
 
 def test_signals_are_validated_recorded_when_refused_and_applied_once(awaiting_review, temporal):
@@ -158,22 +160,22 @@ def test_signals_are_validated_recorded_when_refused_and_applied_once(awaiting_r
     assert any("a decision is required for every attribute" in d for d in details), details
     assert any(f"assigned to {tester}, not mallory" in d for d in details), details
     status = helpers.query(temporal, cr)
-    assert status["awaiting_action"] == t.TESTER_REVIEW and status["refused_messages"] == 2
+    assert status["awaiting_action"] == s.TESTER_REVIEW and status["refused_messages"] == 2
     assert not ScopingSubmission.objects.exists()
 
     good = _review(cr, tester, sid="good-1")
     for _ in range(3):  # the sender retries: one effect
         temporal.run(handle.signal("tester_review_signal", good))
-    helpers.wait_for_awaiting(temporal, cr, t.REPORT_OWNER_APPROVAL)
+    helpers.wait_for_awaiting(temporal, cr, s.REPORT_OWNER_APPROVAL)
     temporal.run(handle.signal("tester_review_signal", good))  # late repeat
     owner = cr.report_owner.username
     temporal.run(
         handle.signal(
             "report_owner_approval_signal",
-            t.OwnerApprovalSubmission(submission_id="ok-1", submitted_by=owner, on_behalf_of=owner, approved=True),
+            ApprovalSubmission(submission_id="ok-1", submitted_by=owner, on_behalf_of=owner, approved=True),
         )
     )
-    outcome = helpers.result(temporal, cr)
+    outcome = helpers.scoping_outcome(temporal, cr)
     assert (outcome["versions"], outcome["approved_version"]) == (1, 1)
     assert list(ScopingSubmission.objects.values_list("message_id", flat=True)) == ["good-1"]
     assert OwnerDecision.objects.get().message_id == "ok-1"

@@ -4,7 +4,8 @@ from rest_framework.test import APIClient
 
 from cycles import roles
 from reviews.models import InboundSubmission
-from scoping.models import OwnerDecision, Recommendation, ReportAttribute, ScopingSubmission
+from scoping.models import OwnerDecision, Recommendation, ScopingSubmission
+from cycles.models import ReportAttribute
 
 from . import helpers
 from .factories import PASSWORD, UserFactory, scoped_report
@@ -80,7 +81,7 @@ def test_status_before_start(db):
     body = api(cr.tester).get(url(cr, "status")).json()
     assert body["current_phase"] == "Scoping"
     assert body["awaiting_action"] is None and body["assignee"] is None
-    assert body["phase_progress"] == {"Scoping": "not_started"}
+    assert body["phase_progress"] == {"Scoping": "not_started", "Sample Selection": "not_started"}
     assert body["pending_delivery"] == 0
 
 
@@ -167,11 +168,12 @@ def test_full_run_over_the_api(awaiting_review, temporal):
     assert owner.post(url(cr, "report-owner-approval"), {"comments": "x"}, format="json").status_code == 400
     r = owner.post(url(cr, "report-owner-approval"), {"approved": True, "comments": "Fine"}, format="json")
     assert r.status_code == 200, r.content
-    outcome = helpers.result(temporal, cr)
+    outcome = helpers.scoping_outcome(temporal, cr)
     assert outcome["approved_version"] == 1
     assert OwnerDecision.objects.get().outcome == "approved"
     body = tester.get(url(cr, "status")).json()
-    assert body["phase_progress"] == {"Scoping": "completed"} and body["awaiting_action"] is None
+    assert body["phase_progress"] == {"Scoping": "completed", "Sample Selection": "in_progress"}
+    assert body["awaiting_action"] == "sample_selection" and body["current_phase"] == "Sample Selection"
     # Starting again after completion is harmless.
     again = tester.post(url(cr, "start"))
     assert again.status_code == 200 and again.json()["started"] is False

@@ -27,8 +27,10 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from cycles import roles, services
+from cycles import roles
+from cycles.workflow_start import start_workflow
 from cycles import workflow_types as t
+from scoping import workflow_steps as s
 from reviews import submissions
 from reviews.models import Delegation
 
@@ -107,16 +109,18 @@ def world(temporal_env, django_db_blocker):
         cr_other = scoped_report(
             attributes=2, cycle=cycle, tester=users["other_tester"], report=ReportFactory(owner=users["other_owner"])
         )
+        cr_sample = scoped_report(attributes=3, report=ReportFactory(owner=users["owner"]), **mine)
+        helpers.through_scoping(temporal_env, cr_sample)
         for cr in (cr_review, cr_approval):
-            services.start_workflow(cr, actor=users["tester"])
-        review_task = helpers.wait_for_task(cr_review, t.TESTER_REVIEW)
-        helpers.wait_for_awaiting(temporal_env, cr_review, t.TESTER_REVIEW)
-        helpers.wait_for_task(cr_approval, t.TESTER_REVIEW)
-        helpers.wait_for_awaiting(temporal_env, cr_approval, t.TESTER_REVIEW)
-        answer = submissions.submit(cr_approval, t.TESTER_REVIEW, users["tester"], _accept_all(cr_approval), "mx-setup")
+            start_workflow(cr, actor=users["tester"])
+        review_task = helpers.wait_for_task(cr_review, s.TESTER_REVIEW)
+        helpers.wait_for_awaiting(temporal_env, cr_review, s.TESTER_REVIEW)
+        helpers.wait_for_task(cr_approval, s.TESTER_REVIEW)
+        helpers.wait_for_awaiting(temporal_env, cr_approval, s.TESTER_REVIEW)
+        answer = submissions.submit(cr_approval, s.TESTER_REVIEW, users["tester"], _accept_all(cr_approval), "mx-setup")
         assert answer.status == 200, answer.body
-        approval_task = helpers.wait_for_task(cr_approval, t.REPORT_OWNER_APPROVAL)
-        helpers.wait_for_awaiting(temporal_env, cr_approval, t.REPORT_OWNER_APPROVAL)
+        approval_task = helpers.wait_for_task(cr_approval, s.REPORT_OWNER_APPROVAL)
+        helpers.wait_for_awaiting(temporal_env, cr_approval, s.REPORT_OWNER_APPROVAL)
         w = World(
             users=users,
             ids={
@@ -124,15 +128,17 @@ def world(temporal_env, django_db_blocker):
                 "R": cr_review.report_id,
                 "A": cr_approval.report_id,
                 "O": cr_other.report_id,
+                "S": cr_sample.report_id,
                 "review_task": review_task.pk,
                 "approval_task": approval_task.pk,
+                "sample_task": helpers.wait_for_task(cr_sample, "sample_selection").pk,
             },
-            crs={"R": cr_review, "A": cr_approval, "O": cr_other},
+            crs={"R": cr_review, "A": cr_approval, "O": cr_other, "S": cr_sample},
         )
     yield w
 
     async def terminate():
-        for cr in (cr_review, cr_approval):
+        for cr in (cr_review, cr_approval, cr_sample):
             try:
                 await temporal_env.env.client.get_workflow_handle(cr.expected_workflow_id).terminate("module over")
             except Exception:
@@ -227,6 +233,12 @@ MATRIX = [
         form_of(400, ("owner",)),
     ),
     ("approval form R (not awaiting)", "get", CR % "R" + "/approval/", None, only(302, VIEWERS_R, 404)),
+    # S awaits the tester's sample selection (its Scoping is approved).
+    ("sample page S", "get", CR % "S" + "/sample/", None, form_of(200, ("tester", "delegate"))),
+    ("sample post S, invalid", "post", CR % "S" + "/sample/", {"submission_token": "x"}, form_of(400, ("tester", "delegate"))),
+    ("sample page R (not awaiting)", "get", CR % "R" + "/sample/", None, only(302, VIEWERS_R, 404)),
+    ("sample approval S (not awaiting)", "get", CR % "S" + "/sample-approval/", None, only(302, VIEWERS_R, 404)),
+    ("sample approval post S (not awaiting)", "post", CR % "S" + "/sample-approval/", {"submission_token": "x"}, only(302, VIEWERS_R, 404)),
     ("approval post R (not awaiting)", "post", CR % "R" + "/approval/", {"submission_token": "x"}, only(302, VIEWERS_R, 404)),
     # --- Django admin: staff only (the others are sent to the admin's login);
     # managers and admins see tasks, delegations and the audit trail through
@@ -264,6 +276,13 @@ MATRIX = [
         only(400, ("owner",), 403, anonymous=401),
     ),
     ("api owner-approval R (not awaiting)", "post", API % "R" + "/report-owner-approval", {}, only(409, VIEWERS_R, 403, anonymous=401)),
+    ("api sample-selection S, invalid", "post", API % "S" + "/sample-selection", {}, only(400, ("tester", "delegate"), 403, anonymous=401)),
+    ("api sample-selection R (not awaiting)", "post", API % "R" + "/sample-selection", {}, only(409, VIEWERS_R, 403, anonymous=401)),
+    ("api sample-approval S (not awaiting)", "post", API % "S" + "/sample-approval", {}, only(409, VIEWERS_R, 403, anonymous=401)),
+    # A JSON body where a file upload (multipart) is expected: 415 for those who may upload.
+    ("api population S, not multipart", "post", API % "S" + "/population", {}, only(415, ("tester", "delegate"), 403, anonymous=401)),
+    ("api population R (not awaiting)", "post", API % "R" + "/population", {}, only(409, VIEWERS_R, 403, anonymous=401)),
+    ("api samples S", "get", API % "S" + "/samples", None, only(200, VIEWERS_R, 403, anonymous=401)),
     ("api status by POST", "post", API % "R" + "/status", {}, expect(405, anonymous=401)),
     ("api token by GET", "get", "/api/auth/token/", None, expect(405, anonymous=405)),
     # Signed in with a session, not a token: nothing to revoke for this call.
@@ -374,8 +393,8 @@ def _normalise(url: str) -> str:
 @pytest.mark.parametrize(
     "role, sees",
     [
-        ("tester", {"review_task"}),
-        ("delegate", {"review_task"}),
+        ("tester", {"review_task", "sample_task"}),
+        ("delegate", {"review_task", "sample_task"}),
         ("owner", {"approval_task"}),
         ("other_tester", set()),
         ("other_owner", set()),
@@ -392,13 +411,13 @@ def test_api_tasks_lists_only_own_and_delegated_tasks(world, role, sees):
 @pytest.mark.parametrize(
     "role, visible",
     [
-        ("tester", {"R", "A"}),
-        ("owner", {"R", "A"}),
-        ("delegate", {"R", "A"}),
+        ("tester", {"R", "A", "S"}),
+        ("owner", {"R", "A", "S"}),
+        ("delegate", {"R", "A", "S"}),
         ("other_tester", {"O"}),
         ("other_owner", {"O"}),
-        ("manager", {"R", "A", "O"}),
-        ("admin_group", {"R", "A", "O"}),
+        ("manager", {"R", "A", "O", "S"}),
+        ("admin_group", {"R", "A", "O", "S"}),
     ],
 )
 def test_cycle_detail_lists_only_visible_reports(world, role, visible):

@@ -12,7 +12,7 @@ from django.conf import settings
 
 from accounts import tokens
 from cycles import roles
-from cycles import workflow_types as t
+from scoping import workflow_steps as s
 
 from . import rows
 from .factories import PASSWORD, UserFactory, scoped_report
@@ -61,7 +61,7 @@ def test_pages_admin_and_api_docs_load_without_csp_violations(browser_page, live
 
     cr = scoped_report(attributes=4)
     rows.recommendations(cr)
-    rows.task(cr, t.TESTER_REVIEW, cr.tester)
+    rows.task(cr, s.TESTER_REVIEW, cr.tester)
     tokens.issue(cr.tester)
     log_in(cr.tester)
     visit(f"{base}/cycles/{cr.cycle_id}/reports/{cr.report_id}/review/", "review page",

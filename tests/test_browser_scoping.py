@@ -70,8 +70,8 @@ def test_review_send_back_review_again_approve_in_chromium(browser_page, live_se
     # The tester starts Scoping from the report's page.
     log_in(page, base, cr.tester)
     page.goto(report_url)
-    page.get_by_role("button", name="Start scoping").click()
-    expect(page.get_by_text("Scoping started.")).to_be_visible()
+    page.get_by_role("button", name="Start the report's workflow").click()
+    expect(page.get_by_text("The report's workflow started.")).to_be_visible()
     helpers.wait_for_task(cr, "tester_review")
     helpers.wait_for_awaiting(temporal, cr, "tester_review")
     page.shots.take(page, "report started")
@@ -156,11 +156,12 @@ def test_review_send_back_review_again_approve_in_chromium(browser_page, live_se
     page.shots.take(page, "approval approve")
     page.get_by_role("button", name="Submit decision").click()
     expect(page).to_have_url(report_url)
-    outcome = helpers.result(temporal, cr)
+    outcome = helpers.scoping_outcome(temporal, cr)
     assert (outcome["versions"], outcome["approved_version"]) == (2, 2)
     page.reload()
-    expect(page.locator("#phase-scoping")).to_have_text("completed")
-    expect(page.locator("#awaiting")).to_have_text("nothing")
+    expect(page.locator("#phase-scoping")).to_have_text("Completed")
+    expect(page.locator("#phase-sample-selection")).to_have_text("In progress")
+    expect(page.locator("#awaiting")).to_contain_text("sample_selection")
     expect(page.locator(".timeline")).to_contain_text("Phase completed")
     page.shots.take(page, "report completed")
 
@@ -172,5 +173,5 @@ def test_review_send_back_review_again_approve_in_chromium(browser_page, live_se
         ("approved", ""),
     ]
     cr.refresh_from_db()
-    assert cr.scoping_status == CycleReport.Status.COMPLETED
+    assert helpers.phase_status(cr, "Scoping") == "completed"
     assert page.shots.count >= 15

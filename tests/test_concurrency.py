@@ -9,7 +9,9 @@ from django.db import IntegrityError, connections
 from django.utils import timezone
 
 from cycles import workflow_types as t
+from scoping import workflow_steps as s
 from reviews.models import AuditEvent, Delegation, HumanTask, InboundSubmission
+from reviews.applying import Submitted
 from scoping import services
 from scoping.models import ScopingDecision, ScopingSubmission
 
@@ -71,7 +73,7 @@ def test_tester_and_delegate_at_the_same_moment_one_applied_one_409(awaiting_rev
     assert ScopingDecision.objects.count() == 4
     states = sorted(InboundSubmission.objects.values_list("state", flat=True))
     assert states in (["accepted", "refused"], ["accepted"])  # the loser may be stopped before storing
-    helpers.wait_for_awaiting(temporal, cr, t.REPORT_OWNER_APPROVAL)
+    helpers.wait_for_awaiting(temporal, cr, s.REPORT_OWNER_APPROVAL)
 
 
 @pytest.mark.temporal
@@ -87,7 +89,7 @@ def test_double_click_same_key_at_once_one_effect_same_answer(awaiting_review, t
     assert [a.status_code for a in answers] == [200, 200], [a.content for a in answers]
     assert answers[0].json() == answers[1].json()
     assert ScopingSubmission.objects.count() == 1 and InboundSubmission.objects.count() == 1
-    helpers.wait_for_awaiting(temporal, cr, t.REPORT_OWNER_APPROVAL)  # nothing in flight at teardown
+    helpers.wait_for_awaiting(temporal, cr, s.REPORT_OWNER_APPROVAL)  # nothing in flight at teardown
 
 
 def test_a_review_is_written_in_one_transaction(transactional_db):
@@ -100,7 +102,7 @@ def test_a_review_is_written_in_one_transaction(transactional_db):
     services.ensure_recommendations(cr)
     now = timezone.now()
     task = HumanTask.objects.create(
-        kind=t.TESTER_REVIEW, cycle_report=cr, round=1, assignee=cr.tester, original_assignee=cr.tester,
+        kind=s.TESTER_REVIEW, cycle_report=cr, round=1, assignee=cr.tester, original_assignee=cr.tester,
         opened_at=now, due_at=now, workflow_id="wf",
     )
 
@@ -109,17 +111,20 @@ def test_a_review_is_written_in_one_transaction(transactional_db):
         for d in payload["decisions"]:
             if exclude_primary_key and d["attribute_id"] == cr.report.attributes.get(is_primary_key=True).pk:
                 d.update(include=False, rationale="not needed")
-        return t.TesterReviewSubmission(
+        return s.TesterReviewSubmission(
             submission_id=sid, submitted_by=cr.tester.username, on_behalf_of=cr.tester.username,
-            decisions=[t.Decision(**d) for d in payload["decisions"]],
+            decisions=[s.Decision(**d) for d in payload["decisions"]],
         )
 
-    first = services.record_tester_review(cr, task, submission("v1"), "wf", "run")
+    def submitted(message):
+        return Submitted(cr, task, cr.tester, cr.tester, message, "wf", "run")
+
+    first = services.record_tester_review(submitted(submission("v1")))
     assert first.version == 1
     events = AuditEvent.objects.count()
     HumanTask.objects.filter(pk=task.pk).update(state="open")
     with pytest.raises(IntegrityError):
-        services.record_tester_review(cr, task, submission("v2", exclude_primary_key=True), "wf", "run")
+        services.record_tester_review(submitted(submission("v2", exclude_primary_key=True)))
     assert list(ScopingSubmission.objects.values_list("version", "superseded_at")) == [(1, None)]
     assert ScopingDecision.objects.count() == 4
     assert HumanTask.objects.get(pk=task.pk).state == "open"

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from celery import Celery
 
-from cycles import services
+from cycles.workflow_start import start_workflow
 from cycles import workflow_types as t
+from scoping import workflow_steps as s
 
 from .celery_harness import broker_url, require_service
 from .factories import scoped_report
@@ -127,9 +128,9 @@ def test_temporal_worker_process_runs_activities_with_json_logs(temporal, settin
     handle = None
     with own_celery_queue(), background([ENTRYPOINT, "temporal-worker"], env, log) as proc:
         try:
-            services.start_workflow(cr, actor=cr.tester)
+            start_workflow(cr, actor=cr.tester)
             handle = temporal.env.client.get_workflow_handle(cr.expected_workflow_id)
-            task = wait_for_task(cr, t.TESTER_REVIEW, timeout=60)
+            task = wait_for_task(cr, s.TESTER_REVIEW, timeout=60)
             assert task.assignee == cr.tester
             check = run([ENTRYPOINT, "healthcheck-temporal-worker"], env, timeout=60)
             assert check.returncode == 0, check.stderr

@@ -11,6 +11,7 @@ from django.db import connection
 from cycles.models import CycleReport
 from reviews.models import AuditEvent, HumanTask, InboundSubmission
 from reviews.delivery import redeliver
+from scoping import workflow_steps as s
 from scoping.models import OwnerDecision, ScopingDecision, ScopingSubmission
 
 from . import helpers
@@ -31,13 +32,16 @@ def assert_one_of_everything(cr, attributes: int) -> None:
     assert ScopingSubmission.objects.filter(cycle_report=cr).count() == 1
     assert ScopingDecision.objects.filter(submission__cycle_report=cr).count() == attributes
     assert OwnerDecision.objects.filter(cycle_report=cr).count() == 1
-    assert HumanTask.objects.filter(cycle_report=cr).count() == 2
-    assert not HumanTask.objects.filter(cycle_report=cr).exclude(state="completed").exists()
-    for event in ("submission_accepted", "approved", "phase_started", "phase_completed", "recommendations_generated"):
+    scoping_tasks = HumanTask.objects.filter(cycle_report=cr, kind__in=(s.TESTER_REVIEW, s.REPORT_OWNER_APPROVAL))
+    assert scoping_tasks.count() == 2
+    assert not scoping_tasks.exclude(state="completed").exists()
+    for event in ("submission_accepted", "approved", "phase_completed", "recommendations_generated"):
         assert events(cr, event) == 1, event
-    assert events(cr, "task_opened") == 2
+    # Scoping once; then Sample Selection starts and opens its first task.
+    assert events(cr, "phase_started") == 2
+    assert events(cr, "task_opened") == 3
     cr.refresh_from_db()
-    assert cr.scoping_status == CycleReport.Status.COMPLETED
+    assert helpers.phase_status(cr, "Scoping") == "completed"
 
 
 @pytest.fixture
@@ -85,7 +89,7 @@ def test_worker_process_killed_between_review_and_approval(temporal, own_task_qu
         wait_until(
             lambda: redeliver(str(inbound.pk)) == "accepted", timeout=90, interval=0.5, message="the approval to apply"
         )
-        outcome = helpers.result(temporal, cr)
+        outcome = helpers.scoping_outcome(temporal, cr)
         assert (outcome["versions"], outcome["approved_version"]) == (1, 1)
         assert_one_of_everything(cr, 5)
         assert OwnerDecision.objects.get().message_id == str(inbound.pk)
@@ -141,7 +145,7 @@ def test_dev_server_restart_with_workflows_waiting_for_people(separate_temporal,
     )
     assert ok.status_code == 200, ok.content
     for cr in reports:
-        assert helpers.result(sep, cr)["approved_version"] == 1
+        assert helpers.scoping_outcome(sep, cr)["approved_version"] == 1
         assert CycleReport.objects.get(pk=cr.pk).workflow_run_id == runs[cr.pk]
         assert_one_of_everything(cr, 3)
 
@@ -248,5 +252,5 @@ def test_activity_whose_database_write_fails_is_retried_without_duplicates(tempo
         api(cr, "report-owner-approval"), {"approved": True, "comments": ""}, content_type="application/json"
     )
     assert ok.status_code == 200
-    assert helpers.result(temporal, cr)["approved_version"] == 1
+    assert helpers.scoping_outcome(temporal, cr)["approved_version"] == 1
     assert_one_of_everything(cr, 6)

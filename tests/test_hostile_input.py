@@ -11,8 +11,10 @@ from hypothesis import HealthCheck, example, given, settings as hsettings, strat
 from rest_framework.test import APIClient
 
 from cycles import workflow_types as t
+from scoping import workflow_steps as s
 from reviews.models import InboundSubmission
-from scoping.models import OwnerDecision, ReportAttribute, ScopingSubmission
+from scoping.models import OwnerDecision, ScopingSubmission
+from cycles.models import ReportAttribute
 
 from . import helpers
 from .factories import scoped_report
@@ -116,7 +118,7 @@ def test_api_submissions_never_500_never_write_never_wedge(awaiting_review, temp
     # Not wedged: a valid review still completes the step, then the approval.
     r = tester.post(url(cr, "tester-review"), decisions(cr), format="json")
     assert r.status_code == 200, r.content
-    helpers.wait_for_awaiting(temporal, cr, t.REPORT_OWNER_APPROVAL)
+    helpers.wait_for_awaiting(temporal, cr, s.REPORT_OWNER_APPROVAL)
 
     @HYPOTHESIS
     @given(body=approvals, key=keys)
@@ -128,7 +130,7 @@ def test_api_submissions_never_500_never_write_never_wedge(awaiting_review, temp
     owner_approval_when_awaited()
     r = owner.post(url(cr, "report-owner-approval"), {"approved": True}, format="json")
     assert r.status_code == 200, r.content
-    assert helpers.result(temporal, cr)["approved_version"] == 1
+    assert helpers.scoping_outcome(temporal, cr)["approved_version"] == 1
 
 
 @pytest.mark.temporal
@@ -160,7 +162,7 @@ def test_html_forms_never_500_never_write(awaiting_review, temporal):
     ok = tester.post(review, helpers.review_form_data(cr, token="finally"))
     assert ok.status_code == 302
     assert ScopingSubmission.objects.count() == 1
-    helpers.wait_for_awaiting(temporal, cr, t.REPORT_OWNER_APPROVAL)  # nothing in flight at teardown
+    helpers.wait_for_awaiting(temporal, cr, s.REPORT_OWNER_APPROVAL)  # nothing in flight at teardown
 
 
 @pytest.mark.temporal
@@ -180,7 +182,7 @@ def test_start_and_token_endpoints_never_500(temporal):
         _clear(APIClient().post("/api/auth/token/", creds, format="json"), {400})
 
     post()
-    helpers.wait_for_awaiting(temporal, cr, t.TESTER_REVIEW)  # nothing in flight at teardown
+    helpers.wait_for_awaiting(temporal, cr, s.TESTER_REVIEW)  # nothing in flight at teardown
 
 
 @HYPOTHESIS
@@ -232,7 +234,7 @@ def test_oversized_json_is_413_before_temporal(awaiting_review, temporal):
     assert r.status_code == 413
     assert "limit is" in r.json()["detail"]
     _no_writes()
-    assert helpers.query(temporal, cr)["awaiting_action"] == t.TESTER_REVIEW
+    assert helpers.query(temporal, cr)["awaiting_action"] == s.TESTER_REVIEW
     big_form = helpers.review_form_data(cr, token="big")
     big_form["comments"] = "c" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
     page = login(cr.tester).post(f"/cycles/{cr.cycle_id}/reports/{cr.report_id}/review/", big_form)
@@ -268,8 +270,8 @@ def test_a_full_size_review_fits_temporals_payload_limit():
 
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     row = {"attribute_id": 2**62, "include": True, "rationale": "r" * 3900}
-    rows = [t.Decision(**row)] * (limit // len(json.dumps(row)))
-    message = t.TesterReviewSubmission(submission_id="x" * 36, submitted_by="u" * 150, on_behalf_of="u" * 150, decisions=rows)
+    rows = [s.Decision(**row)] * (limit // len(json.dumps(row)))
+    message = s.TesterReviewSubmission(submission_id="x" * 36, submitted_by="u" * 150, on_behalf_of="u" * 150, decisions=rows)
     payload = default().payload_converter.to_payloads([message])[0]
     assert len(payload.data) < 2 * 1024 * 1024 * 0.75
 
@@ -279,7 +281,7 @@ def test_non_finite_numbers_in_raw_json_are_a_400(temporal):
     cr = scoped_report(attributes=2)
     tester = api(cr.tester)
     assert tester.post(url(cr, "start"), {}, format="json").status_code == 201
-    helpers.wait_for_awaiting(temporal, cr, t.TESTER_REVIEW)
+    helpers.wait_for_awaiting(temporal, cr, s.TESTER_REVIEW)
     for body in ("Infinity", '{"decisions": NaN}', '{"decisions": [{"attribute_id": 1e400, "include": true}]}'):
         r = tester.post(url(cr, "tester-review"), body, content_type="application/json")
         assert r.status_code == 400, (body, r.status_code, r.content)

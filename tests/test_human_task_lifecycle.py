@@ -54,7 +54,10 @@ def decisions(cr, flip_one=False):
 
 def test_reminders_escalation_admin_reassignment_and_timeline(temporal, celery_redis_worker, settings):
     settings.SITE_URL = SITE
-    cr = scoped_report(attributes=4, cycle__human_task_due_after=4, cycle__human_task_remind_every=1)
+    # No reminder limit here (0): the reminders must go on past the
+    # escalation and follow the reassignment (the limit has its own test).
+    cr = scoped_report(attributes=4, cycle__task_due_amount=4, cycle__task_due_unit="seconds", cycle__reminder_amount=1,
+                       cycle__reminder_unit="seconds", cycle__max_reminders=0)
     tester, owner, manager = cr.tester, cr.report_owner, cr.cycle.test_manager
     manager.is_staff = True
     manager.save()
@@ -140,7 +143,7 @@ def test_reminders_escalation_admin_reassignment_and_timeline(temporal, celery_r
     assert again.status_code == 200, again.content
     helpers.wait_for_awaiting(temporal, cr, "report_owner_approval")
     assert api(owner).post(owner_url, {"approved": True}, format="json").status_code == 200
-    outcome = helpers.result(temporal, cr)
+    outcome = helpers.scoping_outcome(temporal, cr)
     assert (outcome["versions"], outcome["approved_version"]) == (2, 2)
     approved = wait_until(lambda: mails(tester2, "Approved"), timeout=20, message="the approval e-mail")
     assert SITE + report_path in approved[0].body
@@ -162,9 +165,11 @@ def test_reminders_escalation_admin_reassignment_and_timeline(temporal, celery_r
         "reminder_sent", "escalated", "reminder_sent", "reassigned", "submission_refused", "submission_refused",
         "submission_accepted", "task_opened", "changes_requested", "task_opened", "submission_accepted",
         "task_opened", "approved", "phase_completed", "notice_sent",
+        # The next phase opens its first step.
+        "phase_started", "task_opened",
     ]
     assert is_subsequence(expected, recorded), recorded
-    assert recorded[-1] == "notice_sent"  # the workflow's last step, already done (result above)
+    assert recorded[-3:] == ["notice_sent", "phase_started", "task_opened"]  # Scoping's end, then Sample Selection
     reassigned = events(cr, "reassigned")[0]
     assert (reassigned.actor, reassigned.on_behalf_of) == (manager, tester2)
     assert all(e.workflow_id == cr.expected_workflow_id for e in events(cr))
@@ -195,7 +200,7 @@ def _reminder_tasks_scheduled(temporal, cr) -> list[int]:
 
 
 def test_reminder_cadence_escalation_window_and_no_reminder_after_the_step(temporal):
-    cr = scoped_report(attributes=4, cycle__human_task_due_after=DUE, cycle__human_task_remind_every=INTERVAL)
+    cr = scoped_report(attributes=4, cycle__task_due_amount=DUE, cycle__task_due_unit="seconds", cycle__reminder_amount=INTERVAL, cycle__reminder_unit="seconds")
     tester, owner = cr.tester, cr.report_owner
     assert helpers.start(api(tester), cr).status_code == 201
     review = helpers.wait_for_task(cr, "tester_review")
@@ -241,11 +246,44 @@ def test_reminder_cadence_escalation_window_and_no_reminder_after_the_step(tempo
     assert after.count() == HumanTask.objects.get(pk=approval.pk).reminders_sent  # only the approval's
     wait_until(lambda: len(mails(tester, "Reminder")) == closed_with, timeout=10, message="one e-mail per reminder")
 
-    # The approval ends the run; no reminder follows it either.
+    # The approval ends Scoping; no reminder of it follows either.
     owner_url = f"/api/cycles/{cr.cycle_id}/reports/{cr.report_id}/report-owner-approval"
     assert api(owner).post(owner_url, {"approved": True}, format="json").status_code == 200
-    helpers.result(temporal, cr)
+    helpers.scoping_outcome(temporal, cr)
     approval.refresh_from_db()
     reminded = _reminder_tasks_scheduled(temporal, cr)
     assert reminded.count(approval.pk) == approval.reminders_sent >= 2
     assert reminded.count(review.pk) == closed_with
+
+
+def test_after_the_last_reminder_only_the_escalation_continues(temporal):
+    """Issue 13, part 1: reminders are capped (per cycle, or
+    HUMAN_TASK_MAX_REMINDERS); the escalation at the due date still comes,
+    and then the workflow waits for the person without reminding them."""
+    cr = scoped_report(
+        attributes=3, cycle__task_due_amount=4, cycle__task_due_unit="seconds",
+        cycle__reminder_amount=1, cycle__reminder_unit="seconds", cycle__max_reminders=2,
+    )
+    assert helpers.start(api(cr.tester), cr).status_code == 201
+    review = helpers.wait_for_task(cr, "tester_review")
+    escalated = wait_until(lambda: HumanTask.objects.filter(pk=review.pk, state="escalated").first(), timeout=20,
+                           interval=0.2, message="the escalation at the due date")
+    # By the due date (4 s) a reminder every second would have sent three or
+    # four; the cap stopped at two, the escalation came on its own.
+    assert escalated.reminders_sent == 2
+    assert [e.event for e in events(cr) if e.event in ("reminder_sent", "escalated")] == [
+        "reminder_sent", "reminder_sent", "escalated"
+    ]
+    # Nothing is left to time: the workflow schedules no timer while it waits.
+    handle = temporal.env.client.get_workflow_handle(cr.expected_workflow_id)
+
+    def waits_without_a_timer():
+        history = temporal.run(handle.fetch_history())
+        started = [e.event_id for e in history.events if e.HasField("timer_started_event_attributes")]
+        fired = [e.timer_fired_event_attributes.started_event_id for e in history.events if e.HasField("timer_fired_event_attributes")]
+        return set(started) == set(fired) and history.events[-1].HasField("workflow_task_completed_event_attributes")
+
+    wait_until(waits_without_a_timer, timeout=15, message="the workflow waiting with no timer pending")
+    assert _reminder_tasks_scheduled(temporal, cr).count(review.pk) == 2
+    assert HumanTask.objects.get(pk=review.pk).reminders_sent == 2
+    assert len(mails(cr.tester, "Reminder")) == 2

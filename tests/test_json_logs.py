@@ -14,8 +14,10 @@ import pytest
 from django.test import Client
 
 from config.logging_config import build
-from cycles import services, temporal_client
+from cycles import temporal_client
+from cycles.workflow_start import start_workflow
 from cycles import workflow_types as t
+from scoping import workflow_steps as s
 
 from .factories import scoped_report
 from .helpers import start, wait_for_task
@@ -76,7 +78,7 @@ def test_activity_lines_carry_the_workflow_id(temporal, json_lines):
     client = Client()
     client.force_login(cr.tester)
     assert start(client, cr).status_code == 201
-    wait_for_task(cr, t.TESTER_REVIEW)
+    wait_for_task(cr, s.TESTER_REVIEW)
     wf_id = t.workflow_id_for(cr.cycle_id, cr.report_id)
     line = wait_until(
         lambda: next((r for r in json_lines() if r.get("activity_type") and r.get("workflow_id") == wf_id), None),
@@ -103,7 +105,7 @@ def test_view_lines_carry_the_workflow_id_from_the_url(temporal, json_lines, set
     finally:
         temporal_client.reset()
     assert response.status_code == 200 and response.json()["source"] == "database"
-    warning = next(r for r in json_lines() if r["logger"] == "cycles.services")
+    warning = next(r for r in json_lines() if r["logger"] == "reviews.status")
     assert warning["level"] == "WARNING"
     assert warning["workflow_id"] == t.workflow_id_for(cr.cycle_id, cr.report_id)
 
@@ -136,9 +138,9 @@ def test_the_worker_process_in_json_mode_writes_only_json_lines(temporal, settin
     handle = None
     try:
         worker.start()
-        started = services.start_workflow(cr, actor=cr.tester)
+        started = start_workflow(cr, actor=cr.tester)
         handle = client.get_workflow_handle(started.workflow_id)
-        wait_for_task(cr, t.TESTER_REVIEW, timeout=60)
+        wait_for_task(cr, s.TESTER_REVIEW, timeout=60)
         wait_until(lambda: '"activity_type"' in worker.output(), timeout=30, message="an activity's log line")
         worker.signal(signal.SIGTERM)
         assert worker.wait(60) == 0, worker.output()

@@ -15,8 +15,10 @@ import uuid
 import pytest
 from django.test import Client
 
-from cycles import search_attributes, services, temporal_client
+from cycles import search_attributes, temporal_client
+from cycles.workflow_start import start_workflow
 from cycles import workflow_types as t
+from scoping import workflow_steps as s
 
 from .factories import scoped_report
 from .helpers import wait_for_task
@@ -138,9 +140,9 @@ def test_without_search_attributes_nothing_is_required_and_workflows_run(bare_se
     try:
         worker.start()
         cr = scoped_report(attributes=2)
-        services.start_workflow(cr, actor=cr.tester)
+        start_workflow(cr, actor=cr.tester)
         # Past the point where an upsert would have failed the task for good.
-        task = wait_for_task(cr, t.TESTER_REVIEW, timeout=60)
+        task = wait_for_task(cr, s.TESTER_REVIEW, timeout=60)
         assert task.assignee == cr.tester
     finally:
         worker.close()
@@ -158,8 +160,8 @@ def test_register_flag_registers_them_and_workflows_run_past_their_first_upsert(
         assert registered(bare_server, FRESH) == []
 
         cr = scoped_report(attributes=2)
-        started = services.start_workflow(cr, actor=cr.tester)
-        wait_for_task(cr, t.TESTER_REVIEW, timeout=60)
+        started = start_workflow(cr, actor=cr.tester)
+        wait_for_task(cr, s.TESTER_REVIEW, timeout=60)
 
         async def awaiting():
             from temporalio.client import Client as TemporalClient
@@ -168,7 +170,7 @@ def test_register_flag_registers_them_and_workflows_run_past_their_first_upsert(
             described = await client.get_workflow_handle(started.workflow_id).describe()
             return described.search_attributes.get(t.SA_AWAITING_ACTION)
 
-        assert wait_until(lambda: asyncio.run(awaiting()), timeout=30, message="AwaitingAction set") == [t.TESTER_REVIEW]
+        assert wait_until(lambda: asyncio.run(awaiting()), timeout=30, message="AwaitingAction set") == [s.TESTER_REVIEW]
         handle = started.workflow_id
     finally:
         worker.close()

@@ -9,6 +9,8 @@ from rest_framework.test import APIClient
 
 from cycles import roles
 from cycles import workflow_types as t
+from cycles.human_steps import ApprovalSubmission
+from scoping import workflow_steps as s
 from reviews.models import AuditEvent, HumanTask, InboundSubmission, Reassignment
 from scoping.models import OwnerDecision, ScopingSubmission
 
@@ -33,7 +35,7 @@ def test_manager_filters_ignore_bad_values_and_say_so(query):
     """A bad value is ignored (as the manager's page always did) and named on
     the page; it never reaches the database, where it answered 500."""
     cr = CycleReportFactory()
-    task = rows.task(cr, t.TESTER_REVIEW, assignee=cr.tester)
+    task = rows.task(cr, s.TESTER_REVIEW, assignee=cr.tester)
     manager = login(UserFactory(role=roles.TEST_MANAGER))
     page = manager.get(f"/tasks/all/?{query}")
     assert page.status_code == 200, page.status_code
@@ -46,7 +48,7 @@ def test_manager_filters_ignore_bad_values_and_say_so(query):
 @pytest.mark.parametrize("query", ["assignee=%00", "assignee=a%00b", "cycle=1%00", "kind=%00&cycle=1", "x%00=1"])
 def test_null_characters_in_the_manager_filters_are_a_400(query):
     cr = CycleReportFactory()
-    rows.task(cr, t.TESTER_REVIEW, assignee=cr.tester)
+    rows.task(cr, s.TESTER_REVIEW, assignee=cr.tester)
     manager = login(UserFactory(role=roles.TEST_MANAGER))
     page = manager.get(f"/tasks/all/?{query}")
     assert page.status_code == 400 and b"Refused: null characters" in page.content
@@ -56,8 +58,8 @@ def test_null_characters_in_the_manager_filters_are_a_400(query):
 @pytest.mark.django_db
 def test_manager_filters_still_filter_with_good_values():
     cr = CycleReportFactory()
-    task = rows.task(cr, t.TESTER_REVIEW, assignee=cr.tester)
-    other = rows.task(CycleReportFactory(), t.TESTER_REVIEW, assignee=UserFactory())
+    task = rows.task(cr, s.TESTER_REVIEW, assignee=cr.tester)
+    other = rows.task(CycleReportFactory(), s.TESTER_REVIEW, assignee=UserFactory())
     manager = login(UserFactory(role=roles.TEST_MANAGER))
     page = manager.get(f"/tasks/all/?cycle={cr.cycle_id}&kind=tester_review&assignee={cr.tester.username}")
     assert page.status_code == 200
@@ -96,7 +98,7 @@ def test_an_override_with_an_invisible_rationale_is_refused_everywhere(awaiting_
 def test_sending_back_with_invisible_comments_is_refused(awaiting_review, temporal):
     cr = awaiting_review
     assert api(cr.tester).post(url(cr, "tester-review"), decisions(cr), format="json").status_code == 200
-    helpers.wait_for_awaiting(temporal, cr, t.REPORT_OWNER_APPROVAL)
+    helpers.wait_for_awaiting(temporal, cr, s.REPORT_OWNER_APPROVAL)
     owner = api(cr.report_owner)
     for blank in INVISIBLE:
         answer = owner.post(url(cr, "report-owner-approval"), {"approved": False, "comments": blank}, format="json")
@@ -106,7 +108,7 @@ def test_sending_back_with_invisible_comments_is_refused(awaiting_review, tempor
             {"submission_token": uuid.uuid4().hex, "decision": "request_changes", "comments": blank},
         )
         assert form.status_code == 400 and b"Comments are required" in form.content
-        message = t.OwnerApprovalSubmission(
+        message = ApprovalSubmission(
             submission_id=f"wf-{uuid.uuid4()}", submitted_by=cr.report_owner.username,
             on_behalf_of=cr.report_owner.username, approved=False, comments=blank,
         )
@@ -119,7 +121,7 @@ def test_sending_back_with_invisible_comments_is_refused(awaiting_review, tempor
 @pytest.mark.parametrize("blank", INVISIBLE)
 def test_a_reassignment_reason_made_of_invisible_characters_is_refused(blank):
     cr = CycleReportFactory()
-    task = rows.task(cr, t.TESTER_REVIEW, assignee=cr.tester)
+    task = rows.task(cr, s.TESTER_REVIEW, assignee=cr.tester)
     UserFactory(username="tester-b", role=roles.TESTER)
     manager = APIClient()
     manager.force_login(cr.cycle.test_manager)
@@ -135,11 +137,11 @@ def test_a_reassignment_reason_made_of_invisible_characters_is_refused(blank):
 def test_approval_booleans_are_strict(awaiting_review, temporal, approved):
     cr = awaiting_review
     assert api(cr.tester).post(url(cr, "tester-review"), decisions(cr), format="json").status_code == 200
-    helpers.wait_for_awaiting(temporal, cr, t.REPORT_OWNER_APPROVAL)
+    helpers.wait_for_awaiting(temporal, cr, s.REPORT_OWNER_APPROVAL)
     answer = api(cr.report_owner).post(url(cr, "report-owner-approval"), {"approved": approved, "comments": "x"}, format="json")
     assert answer.status_code == 400 and "approved" in answer.json(), answer.content
     assert not OwnerDecision.objects.exists()
-    assert helpers.query(temporal, cr)["awaiting_action"] == t.REPORT_OWNER_APPROVAL
+    assert helpers.query(temporal, cr)["awaiting_action"] == s.REPORT_OWNER_APPROVAL
 
 
 @pytest.mark.temporal
@@ -167,7 +169,7 @@ def test_a_line_break_in_a_name_does_not_stop_the_e_mails(temporal):
     cr.cycle.save()
     mail.outbox.clear()
     assert api(cr.tester).post(url(cr, "start")).status_code == 201
-    helpers.wait_for_task(cr, t.TESTER_REVIEW)
+    helpers.wait_for_task(cr, s.TESTER_REVIEW)
     sent = helpers.wait_until(lambda: [m for m in mail.outbox if cr.tester.email in m.to], message="the task e-mail")
     subject = sent[0].subject
     assert "\r" not in subject and "\n" not in subject
@@ -182,7 +184,7 @@ def test_a_line_break_in_a_name_does_not_stop_the_e_mails(temporal):
 def test_a_stranger_posting_to_a_form_gets_404_and_leaves_no_trace(page):
     cr = scoped_report(attributes=2)
     rows.recommendations(cr)
-    kind = t.TESTER_REVIEW if page == "review" else t.REPORT_OWNER_APPROVAL
+    kind = s.TESTER_REVIEW if page == "review" else s.REPORT_OWNER_APPROVAL
     if page == "approval":
         rows.submission(cr, submitted_by=cr.tester)
     rows.task(cr, kind, assignee=cr.tester if page == "review" else cr.report_owner)
@@ -203,7 +205,7 @@ def test_a_stranger_posting_to_a_form_gets_404_and_leaves_no_trace(page):
 @pytest.mark.parametrize("body", [{"to": "tester\x00b", "reason": "leave"}, {"to": "tester-b", "reason": "on\x00leave"}])
 def test_nul_bytes_in_the_reassign_api_are_a_400(body):
     cr = CycleReportFactory()
-    task = rows.task(cr, t.TESTER_REVIEW, assignee=cr.tester)
+    task = rows.task(cr, s.TESTER_REVIEW, assignee=cr.tester)
     UserFactory(username="tester-b", role=roles.TESTER)
     manager = APIClient()
     manager.force_login(cr.cycle.test_manager)
@@ -215,7 +217,7 @@ def test_nul_bytes_in_the_reassign_api_are_a_400(body):
 @pytest.mark.django_db
 def test_nul_bytes_in_the_admin_reassign_action_are_a_form_error():
     cr = CycleReportFactory()
-    task = rows.task(cr, t.TESTER_REVIEW, assignee=cr.tester)
+    task = rows.task(cr, s.TESTER_REVIEW, assignee=cr.tester)
     manager = cr.cycle.test_manager
     manager.is_staff = True
     manager.save()

@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 
 from cycles import roles
 from cycles import workflow_types as t
+from scoping import workflow_steps as s
 from reviews import workflow_messages
 from reviews.models import AuditEvent, HumanTask, Notification, Reassignment, WorkflowMessage
 
@@ -53,8 +54,8 @@ def awaiting(temporal):
     api = APIClient()
     api.force_login(cr.tester)
     assert helpers.start(api, cr).status_code == 201
-    task = helpers.wait_for_task(cr, t.TESTER_REVIEW)
-    helpers.wait_for_awaiting(temporal, cr, t.TESTER_REVIEW)
+    task = helpers.wait_for_task(cr, s.TESTER_REVIEW)
+    helpers.wait_for_awaiting(temporal, cr, s.TESTER_REVIEW)
     return cr, task
 
 
@@ -79,7 +80,7 @@ def test_a_failed_commit_changes_nothing_and_tells_the_workflow_nothing(awaiting
     from .test_api import api as api_client, decisions, url
 
     assert api_client(cr.tester).post(url(cr, "tester-review"), decisions(cr), format="json").status_code == 200
-    helpers.wait_for_awaiting(temporal, cr, t.REPORT_OWNER_APPROVAL)
+    helpers.wait_for_awaiting(temporal, cr, s.REPORT_OWNER_APPROVAL)
 
 
 def test_with_temporal_unreachable_the_reassignment_waits_in_the_outbox(awaiting, temporal, settings):

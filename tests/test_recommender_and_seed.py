@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.test import RequestFactory
 
 from cycles.models import CycleReport, TestCycle
-from scoping.models import ReportAttribute
+from cycles.models import ReportAttribute
 from scoping.recommenders import RuleBasedRecommender, get_recommender
 
 pytestmark = pytest.mark.django_db

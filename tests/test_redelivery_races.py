@@ -7,6 +7,7 @@ import pytest
 from django.db import connections
 
 from cycles import workflow_types as t
+from scoping import workflow_steps as s
 from reviews import delivery, submissions
 from reviews.models import AuditEvent, InboundSubmission
 from scoping.models import OwnerDecision, ScopingSubmission
@@ -34,7 +35,7 @@ def stored(cr, kind, user, payload) -> InboundSubmission:
 def test_redelivery_task_and_sweep_racing_apply_a_submission_once(temporal):
     cr = scoped_report(attributes=5)
     started_and_awaiting_review(temporal, cr, login(cr.tester))
-    inbound = stored(cr, t.TESTER_REVIEW, cr.tester, as_recommended(cr))
+    inbound = stored(cr, s.TESTER_REVIEW, cr.tester, as_recommended(cr))
 
     barrier = threading.Barrier(4)
     outcomes, errors = [], []
@@ -78,7 +79,7 @@ def test_redelivery_after_a_lost_answer_and_a_finished_workflow_is_reported_appl
 
     # The approval reached the workflow, but the sender never heard back
     # (its call timed out): the row is still pending.
-    inbound = stored(cr, t.REPORT_OWNER_APPROVAL, cr.report_owner, {"approved": True, "comments": ""})
+    inbound = stored(cr, s.REPORT_OWNER_APPROVAL, cr.report_owner, {"approved": True, "comments": ""})
     handle = temporal.env.client.get_workflow_handle(cr.expected_workflow_id)
     first = temporal.run(
         handle.execute_update(
@@ -86,7 +87,7 @@ def test_redelivery_after_a_lost_answer_and_a_finished_workflow_is_reported_appl
         )
     )
     assert first["status"] == "accepted"
-    assert helpers.result(temporal, cr)["approved_version"] == 1  # the workflow is over
+    assert helpers.scoping_outcome(temporal, cr)["approved_version"] == 1  # the workflow is over
 
     # The redelivery finds no workflow awaiting it, yet it was applied.
     assert delivery.redeliver(str(inbound.pk)) == "accepted"

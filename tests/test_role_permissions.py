@@ -44,13 +44,13 @@ def test_granting_again_changes_nothing_and_keeps_extra_grants():
 def test_a_test_manager_sees_the_reassign_action_in_the_admin():
     from django.test import Client
 
-    from cycles import workflow_types as t
+    from scoping import workflow_steps as s
 
     from . import rows
     from .factories import scoped_report
 
     cr = scoped_report(attributes=1)
-    rows.task(cr, t.TESTER_REVIEW, cr.tester)
+    rows.task(cr, s.TESTER_REVIEW, cr.tester)
     manager = cr.cycle.test_manager
     manager.is_staff = True
     manager.save()

@@ -37,7 +37,7 @@ from reviews.models import AuditEvent, HumanTask, InboundSubmission
 from scoping.models import OwnerDecision, ScopingSubmission
 
 from . import server_processes as ph
-from . import factories
+from . import factories, helpers
 from .factories import PASSWORD, scoped_report
 from .temporal_harness import env_flag, wait_until
 
@@ -169,8 +169,25 @@ def _drive(i: int, cr: CycleReport, rounds: int, servers: list[str], clients: di
         code, first = owner("POST", at("/report-owner-approval"), decision, key=key)
         assert code == 200, first
         assert owner("POST", at("/report-owner-approval"), decision, key=key) == (200, first)
+    # Sample Selection: the population (stored through the service: the
+    # upload is not what this test exercises), a sample retried through the
+    # other server, the owner's approval.
+    awaiting(tester, "sample_selection", 1)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from sampling.selection import upload_population
+
+    upload_population(cr, SimpleUploadedFile("loans.csv", helpers.population_csv(cr, rows=12)), "loans.csv", None, cr.tester)
+    key = f"sample-{cr.pk}-{uuid.uuid4().hex[:6]}"
+    selection = {"method": "random", "size": 3, "seed": 5}
+    code, first = tester("POST", at("/sample-selection"), selection, key=key)
+    assert code == 200 and first["samples"] == 3 and first["seed"] == 5, first
+    assert tester("POST", at("/sample-selection"), selection, key=key) == (200, first)
+    awaiting(owner, "sample_approval", 1)
+    code, first = owner("POST", at("/sample-approval"), {"approved": True, "comments": ""}, key=f"sample-ok-{cr.pk}")
+    assert code == 200, first
     wait_until(
-        lambda: status(tester)["phase_progress"].get("Scoping") == "completed",
+        lambda: status(tester)["phase_progress"].get("Sample Selection") == "completed",
         timeout=90, interval=0.1, message=f"report {i} to complete",
     )
     return time.monotonic() - started
@@ -215,6 +232,9 @@ def _expected_events(rounds: int) -> Counter:
     per_round = ["task_opened", "submission_accepted", "task_opened"]
     events = ["workflow_started", "phase_started", "recommendations_generated"]
     events += per_round * rounds + ["changes_requested"] * (rounds - 1) + ["approved", "phase_completed", "notice_sent"]
+    # Sample Selection, approved the first time.
+    events += ["phase_started", "task_opened", "file_uploaded", "submission_accepted", "task_opened", "approved",
+               "phase_completed", "notice_sent"]
     return Counter(events)
 
 
@@ -273,13 +293,13 @@ def test_two_web_servers_and_two_workers_complete_every_report_exactly_once(temp
         status, result = finished[cr.pk]
         n = rounds[cr.pk]
         assert status == WorkflowExecutionStatus.COMPLETED
-        assert (result["versions"], result["approved_version"]) == (n, n)
+        assert result["phases"] == {"Scoping": "completed", "Sample Selection": "completed"}
 
     # Exactly once in the database: versions, decisions, tasks, inbound messages, audit events.
     for cr in reports:
         n = rounds[cr.pk]
         cr.refresh_from_db()
-        assert cr.scoping_status == CycleReport.Status.COMPLETED and cr.completed_at
+        assert helpers.phase_status(cr, "Scoping") == "completed" and cr.completed_at
         subs = list(ScopingSubmission.objects.filter(cycle_report=cr).order_by("version"))
         assert [(s.version, s.overrides) for s in subs] == [(v, 1 if v == 1 else 0) for v in range(1, n + 1)]
         decisions = list(OwnerDecision.objects.filter(submission__cycle_report=cr).order_by("id"))
@@ -288,10 +308,11 @@ def test_two_web_servers_and_two_workers_complete_every_report_exactly_once(temp
         tasks = HumanTask.objects.filter(cycle_report=cr)
         assert sorted(tasks.values_list("kind", "round")) == sorted(
             [(k, r) for r in range(1, n + 1) for k in ("report_owner_approval", "tester_review")]
+            + [("sample_selection", 1), ("sample_approval", 1)]
         )
         assert set(tasks.values_list("state", flat=True)) == {"completed"}
         inbound = InboundSubmission.objects.filter(cycle_report=cr)
-        assert inbound.count() == 2 * n  # the retries made none
+        assert inbound.count() == 2 * n + 2  # the retries made none
         assert set(inbound.values_list("state", flat=True)) == {InboundSubmission.State.ACCEPTED}
         events = Counter(AuditEvent.objects.filter(cycle_report=cr).values_list("event", flat=True))
         assert events == _expected_events(n), cr

@@ -2,7 +2,7 @@
 dev server and worker: review, send back, review again, approve, complete."""
 import pytest
 
-from cycles.models import CycleReport
+from cycles.models import CycleReport, PhaseStatus
 from reviews.models import AuditEvent, HumanTask, InboundSubmission
 from scoping.models import OwnerDecision, Recommendation, ScopingDecision, ScopingSubmission
 
@@ -24,7 +24,7 @@ def test_review_rejection_second_review_approval_completion(temporal):
     assert task.assignee == cr.tester
     status = helpers.wait_for_awaiting(temporal, cr, "tester_review")
     assert status["assignee"] == cr.tester.username == task.assignee.username
-    assert status["phase_progress"] == {"Scoping": "in_progress"}
+    assert status["phase_progress"] == {"Scoping": "in_progress", "Sample Selection": "not_started"}
 
     # The inbox lists the task; the form lists every attribute, prefilled.
     inbox = tester.get("/tasks/")
@@ -88,22 +88,26 @@ def test_review_rejection_second_review_approval_completion(temporal):
     done = owner.post(url, {"submission_token": "o3", "decision": "approve", "comments": ""})
     assert done.status_code == 302
 
-    outcome = helpers.result(temporal, cr)
+    outcome = helpers.scoping_outcome(temporal, cr)
     assert (outcome["versions"], outcome["approved_version"]) == (2, 2)
     cr.refresh_from_db()
-    assert cr.scoping_status == CycleReport.Status.COMPLETED and cr.completed_at
-    assert not HumanTask.objects.filter(cycle_report=cr, state__in=HumanTask.ACTIVE_STATES).exists()
+    assert helpers.phase_status(cr, "Scoping") == "completed"
+    assert PhaseStatus.objects.get(cycle_report=cr, phase="Scoping").completed_at
+    # Scoping's four tasks are done; the next phase's first step is open.
     assert HumanTask.objects.filter(cycle_report=cr, state="completed").count() == 4
+    assert list(HumanTask.objects.filter(cycle_report=cr, state__in=HumanTask.ACTIVE_STATES).values_list("kind", flat=True)) == ["sample_selection"]
     status = tester.get(f"/api/cycles/{cr.cycle_id}/reports/{cr.report_id}/status").json()
-    assert status["phase_progress"]["Scoping"] == "completed"
-    assert status["awaiting_action"] is None
+    assert status["phase_progress"] == {"Scoping": "completed", "Sample Selection": "in_progress"}
+    assert status["awaiting_action"] == "sample_selection"
 
     events = list(AuditEvent.objects.filter(cycle_report=cr).values_list("event", flat=True))
     expected = [
         "workflow_started", "phase_started", "recommendations_generated", "task_opened", "submission_accepted",
         "task_opened", "changes_requested", "task_opened", "submission_accepted", "task_opened", "approved",
         "phase_completed",
+        # Then Sample Selection starts and opens its first step.
+        "phase_started", "task_opened",
     ]
     assert [e for e in events if e in set(expected)] == expected
     page = tester.get(f"/cycles/{cr.cycle_id}/reports/{cr.report_id}/")
-    assert page.status_code == 200 and "completed" in page.content.decode()
+    assert page.status_code == 200 and "Completed" in page.content.decode()

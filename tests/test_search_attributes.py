@@ -140,9 +140,17 @@ def test_search_attributes_over_a_whole_run_set_switched_and_cleared(temporal):
     # Since moved on to the approval's opening.
     assert listed(temporal, f'{this_run} AND AwaitingSince > "{utc(review_since, 1)}"') == {wf}
 
-    # Approved: the run completes with nothing awaited.
+    # Approved: the next phase's step is awaited from the tester.
     assert owner.post(f"{base}/report-owner-approval", {"approved": True}, format="json").status_code == 200
-    helpers.result(temporal, cr)
+    status = helpers.wait_for_awaiting(temporal, cr, "sample_selection")
+    assert described(temporal, cr) == {
+        t.SA_AWAITING_ACTION: "sample_selection",
+        t.SA_AWAITING_ASSIGNEE: cr.tester.username,
+        t.SA_AWAITING_SINCE: datetime.fromisoformat(status["awaiting_since"]),
+    }
+
+    # The last phase done: the run completes with nothing awaited.
+    helpers.through_sampling(temporal, cr)
     assert described(temporal, cr) == {}
     wait_until(
         lambda: listed(temporal, f'{this_run} AND ExecutionStatus = "Completed" AND AwaitingAction IS NULL'

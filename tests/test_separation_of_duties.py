@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from cycles import roles
 from cycles import workflow_types as t
+from cycles.human_steps import ApprovalSubmission
+from scoping import workflow_steps as s
 from reviews import submissions
 from reviews.models import AuditEvent, Delegation
 from scoping.models import OwnerDecision
@@ -44,12 +46,12 @@ def test_reviewer_holding_the_owner_role_cannot_approve_by_form_api_or_service(t
     reviewer = login(both)
 
     assert helpers.start(reviewer, cr).status_code == 201
-    helpers.wait_for_task(cr, t.TESTER_REVIEW)
-    helpers.wait_for_awaiting(temporal, cr, t.TESTER_REVIEW)
+    helpers.wait_for_task(cr, s.TESTER_REVIEW)
+    helpers.wait_for_awaiting(temporal, cr, s.TESTER_REVIEW)
     review = reviewer.post(f"/cycles/{cr.cycle_id}/reports/{cr.report_id}/review/", {"submission_token": "r1", "accept_all": "1"})
     assert review.status_code == 302
-    task = helpers.wait_for_task(cr, t.REPORT_OWNER_APPROVAL)
-    helpers.wait_for_awaiting(temporal, cr, t.REPORT_OWNER_APPROVAL)
+    task = helpers.wait_for_task(cr, s.REPORT_OWNER_APPROVAL)
+    helpers.wait_for_awaiting(temporal, cr, s.REPORT_OWNER_APPROVAL)
     assert task.assignee == owner
 
     url = f"/cycles/{cr.cycle_id}/reports/{cr.report_id}/approval/"
@@ -71,18 +73,18 @@ def test_reviewer_holding_the_owner_role_cannot_approve_by_form_api_or_service(t
 
     # Past the views, the submit service refuses it too (and the workflow's
     # own validator: test_the_workflow_refuses_it_even_when_every_django_check_is_bypassed).
-    answer = submissions.submit(cr, t.REPORT_OWNER_APPROVAL, both, {"approved": True, "comments": ""}, "direct")
+    answer = submissions.submit(cr, s.REPORT_OWNER_APPROVAL, both, {"approved": True, "comments": ""}, "direct")
     assert answer.status == 403, answer.body
     assert "someone else must approve it" in answer.body["detail"]
     assert not OwnerDecision.objects.exists()
     refused = AuditEvent.objects.filter(cycle_report=cr, event=AuditEvent.Event.SUBMISSION_REFUSED)
     assert refused.filter(actor=both, detail__contains="someone else must approve it").exists()
-    assert helpers.query(temporal, cr)["awaiting_action"] == t.REPORT_OWNER_APPROVAL
+    assert helpers.query(temporal, cr)["awaiting_action"] == s.REPORT_OWNER_APPROVAL
 
     # The owner themself still can.
     ok = login(owner).post(url, {"submission_token": "a2", "decision": "approve", "comments": ""})
     assert ok.status_code == 302
-    assert helpers.result(temporal, cr)["approved_version"] == 1
+    assert helpers.scoping_outcome(temporal, cr)["approved_version"] == 1
     assert OwnerDecision.objects.get().decided_by == owner
 
 
@@ -98,7 +100,7 @@ def test_no_one_approves_on_behalf_of_the_reviewer():
     delegate(reviewer, stand_in, by=cr.cycle.test_manager)
     rows.recommendations(cr)
     rows.submission(cr, submitted_by=reviewer, on_behalf_of=cr.tester)
-    rows.task(cr, t.REPORT_OWNER_APPROVAL, assignee=reviewer)
+    rows.task(cr, s.REPORT_OWNER_APPROVAL, assignee=reviewer)
 
     client = Client()
     client.force_login(stand_in)
@@ -129,14 +131,14 @@ def reviewed_for_x(temporal):
     manager = cr.cycle.test_manager
     delegate(x, d, by=manager)
     assert helpers.start(login(x), cr).status_code == 201
-    helpers.wait_for_task(cr, t.TESTER_REVIEW)
-    helpers.wait_for_awaiting(temporal, cr, t.TESTER_REVIEW)
+    helpers.wait_for_task(cr, s.TESTER_REVIEW)
+    helpers.wait_for_awaiting(temporal, cr, s.TESTER_REVIEW)
     review = login(d).post(
         f"/cycles/{cr.cycle_id}/reports/{cr.report_id}/review/", {"submission_token": "by-d", "accept_all": "1"}
     )
     assert review.status_code == 302
-    helpers.wait_for_task(cr, t.REPORT_OWNER_APPROVAL)
-    helpers.wait_for_awaiting(temporal, cr, t.REPORT_OWNER_APPROVAL)
+    helpers.wait_for_task(cr, s.REPORT_OWNER_APPROVAL)
+    helpers.wait_for_awaiting(temporal, cr, s.REPORT_OWNER_APPROVAL)
     from scoping.queries import current_submission
 
     reviewed = current_submission(cr)
@@ -160,7 +162,7 @@ def _approval_paths(cr, user):
         content_type="application/json",
     )
     assert api.status_code == 403 and "submitted" in api.json()["detail"], api.content
-    answer = submissions.submit(cr, t.REPORT_OWNER_APPROVAL, user, {"approved": True, "comments": ""}, f"svc-{user.username}")
+    answer = submissions.submit(cr, s.REPORT_OWNER_APPROVAL, user, {"approved": True, "comments": ""}, f"svc-{user.username}")
     assert answer.status == 403, answer.body
 
 
@@ -175,14 +177,14 @@ def test_the_person_a_review_was_done_for_cannot_approve_it_as_the_owners_delega
     _approval_paths(cr, d)
     assert not OwnerDecision.objects.exists()
     assert AuditEvent.objects.filter(cycle_report=cr, event=AuditEvent.Event.SUBMISSION_REFUSED, actor=x).exists()
-    assert helpers.query(temporal, cr)["awaiting_action"] == t.REPORT_OWNER_APPROVAL
+    assert helpers.query(temporal, cr)["awaiting_action"] == s.REPORT_OWNER_APPROVAL
     # The owner still approves.
     ok = login(owner).post(
         f"/cycles/{cr.cycle_id}/reports/{cr.report_id}/approval/",
         {"submission_token": "owner-ok", "decision": "approve", "comments": ""},
     )
     assert ok.status_code == 302
-    assert helpers.result(temporal, cr)["approved_version"] == 1
+    assert helpers.scoping_outcome(temporal, cr)["approved_version"] == 1
 
 
 @pytest.mark.temporal
@@ -190,7 +192,7 @@ def test_the_person_a_review_was_done_for_cannot_approve_it_as_the_owners_delega
 def test_reassigning_the_approval_to_the_reviewer_of_record_is_refused_by_api_and_admin(reviewed_for_x, who):
     cr, x, d, owner, manager = reviewed_for_x
     target = {"x": x, "d": d}[who]
-    task = helpers.wait_for_task(cr, t.REPORT_OWNER_APPROVAL)
+    task = helpers.wait_for_task(cr, s.REPORT_OWNER_APPROVAL)
     from rest_framework.test import APIClient
 
     api = APIClient()
@@ -217,20 +219,20 @@ def test_the_workflow_refuses_it_even_when_every_django_check_is_bypassed(review
     cr, x, d, owner, manager = reviewed_for_x
     handle = temporal.env.client.get_workflow_handle(cr.expected_workflow_id)
     for submitted_by, on_behalf_of in ((x.username, owner.username), (d.username, owner.username)):
-        message = t.OwnerApprovalSubmission(
+        message = ApprovalSubmission(
             submission_id=f"direct-{submitted_by}", submitted_by=submitted_by, on_behalf_of=on_behalf_of, approved=True
         )
         with pytest.raises(WorkflowUpdateFailedError) as refused:
             temporal.run(handle.execute_update("submit_report_owner_approval", message, result_type=dict))
         assert refused.value.cause.type == t.ERR_SEPARATION_OF_DUTIES
         assert submitted_by in refused.value.cause.message
-    temporal.run(handle.signal("report_owner_approval_signal", t.OwnerApprovalSubmission(
+    temporal.run(handle.signal("report_owner_approval_signal", ApprovalSubmission(
         submission_id="sig-x", submitted_by=x.username, on_behalf_of=owner.username, approved=True)))
     helpers.wait_until(
         lambda: AuditEvent.objects.filter(cycle_report=cr, detail__contains="signal refused").filter(detail__contains="cannot approve").exists(),
         message="the refused signal recorded",
     )
-    assert helpers.query(temporal, cr)["awaiting_action"] == t.REPORT_OWNER_APPROVAL
+    assert helpers.query(temporal, cr)["awaiting_action"] == s.REPORT_OWNER_APPROVAL
     assert not OwnerDecision.objects.exists()
 
 
@@ -245,16 +247,18 @@ def test_the_database_refuses_an_approval_by_the_reviewer_of_record():
     rows.recommendations(cr)
     review = rows.submission(cr, submitted_by=d, on_behalf_of=cr.tester)
     # The service refuses it first ...
-    task = rows.task(cr, t.REPORT_OWNER_APPROVAL, assignee=cr.report_owner)
-    message = t.OwnerApprovalSubmission(submission_id="m1", submitted_by=cr.tester.username, on_behalf_of=cr.report_owner.username, approved=True)
-    with pytest.raises(services.Refused):
-        services.record_owner_decision(cr, task, message, cr.expected_workflow_id, "run")
+    task = rows.task(cr, s.REPORT_OWNER_APPROVAL, assignee=cr.report_owner)
+    message = ApprovalSubmission(submission_id="m1", submitted_by=cr.tester.username, on_behalf_of=cr.report_owner.username, approved=True)
+    from reviews.applying import Refused, Submitted
+
+    with pytest.raises(Refused):
+        services.record_owner_decision(Submitted(cr, task, cr.tester, cr.report_owner, message, cr.expected_workflow_id, "run"))
     # ... and a row written past it is refused by the database itself.
     for decided_by, on_behalf_of in ((cr.tester, cr.report_owner), (d, cr.report_owner), (cr.report_owner, cr.tester)):
         with pytest.raises(IntegrityError), transaction.atomic():
             OwnerDecision.objects.create(
                 submission=review, cycle_report=cr, version=1, message_id=f"x-{decided_by.pk}-{on_behalf_of.pk}",
                 outcome="approved", decided_by=decided_by, on_behalf_of=on_behalf_of, decided_at=timezone.now(),
-                review_submitted_by=review.submitted_by, review_on_behalf_of=review.on_behalf_of,
+                submitter_of_record=review.submitted_by, submitted_for=review.on_behalf_of,
             )
     assert not OwnerDecision.objects.exists()

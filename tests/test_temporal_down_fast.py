@@ -24,7 +24,8 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
-from cycles import services, temporal_client
+from cycles import temporal_client
+from cycles.workflow_start import start_workflow
 from cycles.temporal_client import TemporalUnreachable
 from reviews import delivery
 from reviews.models import InboundSubmission
@@ -168,7 +169,7 @@ def test_with_temporal_down_eight_people_at_once_get_202_and_status_pages_at_onc
     for cr in reports:
         cr.tester.password = hasher.encode(PASSWORD, hasher.salt(), iterations=1000)
         cr.tester.save(update_fields=["password"])
-        services.start_workflow(cr, actor=cr.tester)
+        start_workflow(cr, actor=cr.tester)
     for cr in reports:
         helpers.wait_for_awaiting(sep, cr, "tester_review")
 

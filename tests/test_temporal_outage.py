@@ -116,7 +116,7 @@ def test_api_submission_while_temporal_is_down_is_delivered_by_the_celery_task(s
     owner = login(cr.report_owner)
     ok = owner.post(api(cr, "report-owner-approval"), {"approved": True, "comments": ""}, content_type="application/json")
     assert ok.status_code == 200, ok.content
-    outcome = helpers.result(sep, cr)
+    outcome = helpers.scoping_outcome(sep, cr)
     assert outcome["approved_version"] == 1
     assert ScopingSubmission.objects.filter(cycle_report=cr).count() == 1
     assert accepted_events(cr) == 1

@@ -6,7 +6,11 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-WORKFLOW_MODULES = ["cycles.test_cycle_workflow", "cycles.workflow_types", "cycles.plain_text", "scoping.decision_rules"]
+WORKFLOW_MODULES = [
+    "cycles.test_cycle_workflow", "cycles.workflow_types", "cycles.human_steps", "cycles.workflow_phases", "cycles.plain_text",
+    "scoping.decision_rules", "scoping.workflow_steps", "scoping.workflow_legacy",
+    "sampling.workflow_steps", "sampling.selection_rules",
+]
 
 
 def test_importing_the_workflow_loads_no_django():

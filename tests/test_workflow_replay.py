@@ -12,6 +12,7 @@ import re
 import pytest
 
 from cycles import workflow_types as t
+from scoping import workflow_steps as s
 from cycles.test_cycle_workflow import TestCycleWorkflow
 
 from . import workflow_histories as wh
@@ -135,8 +136,8 @@ def test_the_later_scenarios_hold_what_they_are_named_for():
 
     reassigned = _events(wh.HISTORIES / "reassignment-v2.json")
     signals = [e["workflowExecutionSignaledEventAttributes"] for e in reassigned if "workflowExecutionSignaledEventAttributes" in e]
-    assert [s["signalName"] for s in signals] == ["reassign_task_signal"] * 3
-    assert [_payload(s["input"])["kind"] for s in signals] == [t.TESTER_REVIEW, t.REPORT_OWNER_APPROVAL, t.TESTER_REVIEW]
+    assert [sig["signalName"] for sig in signals] == ["reassign_task_signal"] * 3
+    assert [_payload(sig["input"])["kind"] for sig in signals] == [s.TESTER_REVIEW, s.REPORT_OWNER_APPROVAL, s.TESTER_REVIEW]
 
     for path in wh.fixtures():
         started = _events(path)[0]["workflowExecutionStartedEventAttributes"]

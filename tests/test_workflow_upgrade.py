@@ -40,9 +40,11 @@ from django.utils import timezone
 from temporalio.worker import Worker
 
 from cycles import workflow_types as t
+from scoping import workflow_steps as s
 from cycles.activity_log import ActivityLogInterceptor
 from cycles.models import CycleReport
-from cycles.worker import ACTIVITIES, DjangoInterceptor, build_worker
+from cycles.registry import registry
+from cycles.worker import DjangoInterceptor, build_worker
 from reviews import submissions
 from reviews.models import AuditEvent, HumanTask
 from scoping.models import OwnerDecision, ScopingSubmission
@@ -116,7 +118,7 @@ class Workers:
             client,
             task_queue=self.queue,
             workflows=[module.TestCycleWorkflow],
-            activities=ACTIVITIES,
+            activities=registry.activities(),
             activity_executor=ThreadPoolExecutor(max_workers=4, thread_name_prefix="old-activity"),
             max_concurrent_activities=4,
             interceptors=[DjangoInterceptor(), ActivityLogInterceptor()],
@@ -198,28 +200,32 @@ def _handover(upgrade, old, cr, kind):
 def _finish_with_send_back(temporal, cr):
     """From the owner's approval (round 1): send back, review again, approve."""
     owner, tester = cr.report_owner, cr.tester
-    helpers.wait_for_awaiting(temporal, cr, t.REPORT_OWNER_APPROVAL)
-    _submit(cr, t.REPORT_OWNER_APPROVAL, owner, {"approved": False, "comments": "Keep the rate in scope"}, "o1")
-    helpers.wait_for_task(cr, t.TESTER_REVIEW, round_no=2)
-    helpers.wait_for_awaiting(temporal, cr, t.TESTER_REVIEW)
-    reviewed = _submit(cr, t.TESTER_REVIEW, tester, wh.review_payload(cr, flip_first_non_key=False), "r2")
+    helpers.wait_for_awaiting(temporal, cr, s.REPORT_OWNER_APPROVAL)
+    _submit(cr, s.REPORT_OWNER_APPROVAL, owner, {"approved": False, "comments": "Keep the rate in scope"}, "o1")
+    helpers.wait_for_task(cr, s.TESTER_REVIEW, round_no=2)
+    helpers.wait_for_awaiting(temporal, cr, s.TESTER_REVIEW)
+    reviewed = _submit(cr, s.TESTER_REVIEW, tester, wh.review_payload(cr, flip_first_non_key=False), "r2")
     assert reviewed["version"] == 2
-    helpers.wait_for_awaiting(temporal, cr, t.REPORT_OWNER_APPROVAL)
-    _submit(cr, t.REPORT_OWNER_APPROVAL, owner, {"approved": True, "comments": ""}, "o2")
+    helpers.wait_for_awaiting(temporal, cr, s.REPORT_OWNER_APPROVAL)
+    _submit(cr, s.REPORT_OWNER_APPROVAL, owner, {"approved": True, "comments": ""}, "o2")
 
 
 def _assert_completed_by_the_current_code(temporal, cr):
-    # The expected end of a run: today the workflow ends with Scoping. When
-    # it goes on to later phases, an old run finished by the new code must
-    # end (or wait) as the change's workflow.patched guard decides: say so here.
-    outcome = helpers.result(temporal, cr)
+    # The expected end of an old run: Scoping completes on the old path; then
+    # (PATCH_LEGACY_RUNS_CONTINUE) the run goes on to Sample Selection like a
+    # new one, and completes when its sample is approved.
+    outcome = helpers.scoping_outcome(temporal, cr)
     assert (outcome["versions"], outcome["approved_version"]) == (2, 2)
+    assert helpers.query(temporal, cr)["current_phase"] == "Sample Selection"
+    result = helpers.through_sampling(temporal, cr)
+    assert result["phases"] == {"Scoping": "completed", "Sample Selection": "completed"}
     cr = CycleReport.objects.get(pk=cr.pk)
-    assert cr.scoping_status == CycleReport.Status.COMPLETED and cr.completed_at
+    assert helpers.phase_status(cr, "Scoping") == "completed" and cr.completed_at
+    assert helpers.phase_status(cr, "Sample Selection") == "completed"
     tasks = list(HumanTask.objects.filter(cycle_report=cr).order_by("round", "kind").values_list("kind", "round", "state"))
     assert tasks == [
-        (t.REPORT_OWNER_APPROVAL, 1, "completed"), (t.TESTER_REVIEW, 1, "completed"),
-        (t.REPORT_OWNER_APPROVAL, 2, "completed"), (t.TESTER_REVIEW, 2, "completed"),
+        (s.REPORT_OWNER_APPROVAL, 1, "completed"), ("sample_approval", 1, "completed"), ("sample_selection", 1, "completed"),
+        (s.TESTER_REVIEW, 1, "completed"), (s.REPORT_OWNER_APPROVAL, 2, "completed"), (s.TESTER_REVIEW, 2, "completed"),
     ]
     versions = ScopingSubmission.objects.filter(cycle_report=cr).values_list("version", "superseded_at")
     assert [(v, superseded is None) for v, superseded in versions] == [(1, False), (2, True)]
@@ -227,7 +233,7 @@ def _assert_completed_by_the_current_code(temporal, cr):
         (1, OwnerDecision.Outcome.CHANGES_REQUESTED), (2, OwnerDecision.Outcome.APPROVED)
     ]
     events = list(AuditEvent.objects.filter(cycle_report=cr).values_list("event", flat=True))
-    assert events.count("phase_completed") == 1 and events[-1] == "notice_sent", events
+    assert events.count("phase_completed") == 2 and events[-1] == "notice_sent", events
 
     # The history shows the handover: the released worker completed the
     # first workflow tasks, the current one every task after it.
@@ -257,11 +263,11 @@ def _assert_completed_by_the_current_code(temporal, cr):
 @pytest.mark.parametrize("module", RELEASED, ids=lambda m: m.VERSION)
 def test_a_run_started_by_the_released_code_awaiting_the_review_is_finished_by_the_current_code(module, temporal, upgrade):
     old = upgrade.start_released(module)
-    cr = wh.start_report(temporal, human_task_remind_every=1)
-    assert HumanTask.objects.get(cycle_report=cr, kind=t.TESTER_REVIEW).state == "open"
+    cr = wh.start_report(temporal, reminder_amount=1, reminder_unit="seconds")
+    assert HumanTask.objects.get(cycle_report=cr, kind=s.TESTER_REVIEW).state == "open"
 
-    _handover(upgrade, old, cr, t.TESTER_REVIEW)
-    reviewed = _submit(cr, t.TESTER_REVIEW, cr.tester, wh.review_payload(cr), "r1")
+    _handover(upgrade, old, cr, s.TESTER_REVIEW)
+    reviewed = _submit(cr, s.TESTER_REVIEW, cr.tester, wh.review_payload(cr), "r1")
     assert (reviewed["accepted"], reviewed["version"]) == (True, 1)
     _finish_with_send_back(temporal, cr)
     _assert_completed_by_the_current_code(temporal, cr)
@@ -271,11 +277,11 @@ def test_a_run_started_by_the_released_code_awaiting_the_review_is_finished_by_t
 @pytest.mark.parametrize("module", RELEASED, ids=lambda m: m.VERSION)
 def test_a_run_started_by_the_released_code_awaiting_the_approval_is_finished_by_the_current_code(module, temporal, upgrade):
     old = upgrade.start_released(module)
-    cr = wh.start_report(temporal, human_task_remind_every=1)
-    reviewed = _submit(cr, t.TESTER_REVIEW, cr.tester, wh.review_payload(cr), "r1")
+    cr = wh.start_report(temporal, reminder_amount=1, reminder_unit="seconds")
+    reviewed = _submit(cr, s.TESTER_REVIEW, cr.tester, wh.review_payload(cr), "r1")
     assert (reviewed["accepted"], reviewed["version"]) == (True, 1)
-    helpers.wait_for_awaiting(temporal, cr, t.REPORT_OWNER_APPROVAL)
+    helpers.wait_for_awaiting(temporal, cr, s.REPORT_OWNER_APPROVAL)
 
-    _handover(upgrade, old, cr, t.REPORT_OWNER_APPROVAL)
+    _handover(upgrade, old, cr, s.REPORT_OWNER_APPROVAL)
     _finish_with_send_back(temporal, cr)
     _assert_completed_by_the_current_code(temporal, cr)

@@ -22,6 +22,8 @@ from temporalio.worker import Replayer
 
 from cycles import roles
 from cycles import workflow_types as t
+from scoping import workflow_steps as s
+from cycles.human_steps import ApprovalSubmission
 from reviews import submissions
 from reviews.reassignment import reassign
 from reviews.models import AuditEvent, HumanTask
@@ -52,61 +54,62 @@ def start_report(temporal, **cycle_settings):
     for name, value in cycle_settings.items():
         setattr(cr.cycle, name, value)
     cr.cycle.save()
-    from cycles import services
+    from cycles.workflow_start import start_workflow
 
-    services.start_workflow(cr, actor=cr.tester)
-    helpers.wait_for_task(cr, t.TESTER_REVIEW)
-    helpers.wait_for_awaiting(temporal, cr, t.TESTER_REVIEW)
+    start_workflow(cr, actor=cr.tester)
+    helpers.wait_for_task(cr, s.TESTER_REVIEW)
+    helpers.wait_for_awaiting(temporal, cr, s.TESTER_REVIEW)
     return cr
 
 
 def approved_first_time(temporal):
     """Review (by Update, with one override) then approval (by Update)."""
     cr = start_report(temporal)
-    answer = submissions.submit(cr, t.TESTER_REVIEW, cr.tester, review_payload(cr), "r1")
+    answer = submissions.submit(cr, s.TESTER_REVIEW, cr.tester, review_payload(cr), "r1")
     assert answer.status == 200, answer.body
-    helpers.wait_for_awaiting(temporal, cr, t.REPORT_OWNER_APPROVAL)
-    answer = submissions.submit(cr, t.REPORT_OWNER_APPROVAL, cr.report_owner, {"approved": True, "comments": "Fine"}, "o1")
+    helpers.wait_for_awaiting(temporal, cr, s.REPORT_OWNER_APPROVAL)
+    answer = submissions.submit(cr, s.REPORT_OWNER_APPROVAL, cr.report_owner, {"approved": True, "comments": "Fine"}, "o1")
     assert answer.status == 200, answer.body
-    helpers.result(temporal, cr)
+    helpers.through_sampling(temporal, cr)
     return cr
 
 
 def rejection_round(temporal):
     """Review; a reminder fires; the owner's refused and repeated signals;
     changes requested by signal; second review; approval by Update."""
-    cr = start_report(temporal, human_task_remind_every=1)
+    cr = start_report(temporal, reminder_amount=1, reminder_unit="seconds")
     wait_until(
-        lambda: HumanTask.objects.filter(cycle_report=cr, kind=t.TESTER_REVIEW, reminders_sent__gte=1).exists(),
+        lambda: HumanTask.objects.filter(cycle_report=cr, kind=s.TESTER_REVIEW, reminders_sent__gte=1).exists(),
         timeout=20,
         message="a reminder",
     )
-    assert submissions.submit(cr, t.TESTER_REVIEW, cr.tester, review_payload(cr), "r1").status == 200
-    helpers.wait_for_awaiting(temporal, cr, t.REPORT_OWNER_APPROVAL)
+    assert submissions.submit(cr, s.TESTER_REVIEW, cr.tester, review_payload(cr), "r1").status == 200
+    helpers.wait_for_awaiting(temporal, cr, s.REPORT_OWNER_APPROVAL)
     handle = temporal.env.client.get_workflow_handle(cr.expected_workflow_id)
     owner = cr.report_owner.username
 
     def signal(**kw):
-        temporal.run(handle.signal("report_owner_approval_signal", t.OwnerApprovalSubmission(**kw)))
+        temporal.run(handle.signal("report_owner_approval_signal", ApprovalSubmission(**kw)))
 
     # Sent back without comments: refused and recorded, the step still waits.
     signal(submission_id="bad-1", submitted_by=owner, on_behalf_of=owner, approved=False, comments="")
     back = dict(submission_id=f"sig-{uuid.uuid4().hex}", submitted_by=owner, on_behalf_of=owner, approved=False, comments="Keep the rate in scope")
     signal(**back)
     signal(**back)  # a repeat: one effect
-    helpers.wait_for_task(cr, t.TESTER_REVIEW, round_no=2)
-    helpers.wait_for_awaiting(temporal, cr, t.TESTER_REVIEW)
-    assert submissions.submit(cr, t.TESTER_REVIEW, cr.tester, review_payload(cr, flip_first_non_key=False), "r2").status == 200
-    helpers.wait_for_awaiting(temporal, cr, t.REPORT_OWNER_APPROVAL)
-    assert submissions.submit(cr, t.REPORT_OWNER_APPROVAL, cr.report_owner, {"approved": True, "comments": ""}, "o2").status == 200
-    helpers.result(temporal, cr)
+    helpers.wait_for_task(cr, s.TESTER_REVIEW, round_no=2)
+    helpers.wait_for_awaiting(temporal, cr, s.TESTER_REVIEW)
+    assert submissions.submit(cr, s.TESTER_REVIEW, cr.tester, review_payload(cr, flip_first_non_key=False), "r2").status == 200
+    helpers.wait_for_awaiting(temporal, cr, s.REPORT_OWNER_APPROVAL)
+    assert submissions.submit(cr, s.REPORT_OWNER_APPROVAL, cr.report_owner, {"approved": True, "comments": ""}, "o2").status == 200
+    # Then Sample Selection, with one sample sent back (runs since the phase mechanism).
+    helpers.through_sampling(temporal, cr, send_back=True)
     return cr
 
 
 def escalation(temporal):
     """The review falls due (durations in seconds): reminders, the escalation
     at the due date, a reminder after it; then review and approval."""
-    cr = start_report(temporal, human_task_due_after=2, human_task_remind_every=1)
+    cr = start_report(temporal, task_due_amount=2, task_due_unit="seconds", reminder_amount=1, reminder_unit="seconds")
 
     def reminded_after_escalation():
         escalated = AuditEvent.objects.filter(cycle_report=cr, event=AuditEvent.Event.ESCALATION).first()
@@ -116,10 +119,10 @@ def escalation(temporal):
 
     wait_until(reminded_after_escalation, timeout=20, message="the escalation, then a reminder")
     assert helpers.query(temporal, cr)["escalated"] is True
-    assert submissions.submit(cr, t.TESTER_REVIEW, cr.tester, review_payload(cr), "r1").status == 200
-    helpers.wait_for_awaiting(temporal, cr, t.REPORT_OWNER_APPROVAL)
-    assert submissions.submit(cr, t.REPORT_OWNER_APPROVAL, cr.report_owner, {"approved": True, "comments": ""}, "o1").status == 200
-    helpers.result(temporal, cr)
+    assert submissions.submit(cr, s.TESTER_REVIEW, cr.tester, review_payload(cr), "r1").status == 200
+    helpers.wait_for_awaiting(temporal, cr, s.REPORT_OWNER_APPROVAL)
+    assert submissions.submit(cr, s.REPORT_OWNER_APPROVAL, cr.report_owner, {"approved": True, "comments": ""}, "o1").status == 200
+    helpers.through_sampling(temporal, cr)
     return cr
 
 
@@ -139,23 +142,23 @@ def reassignment(temporal):
     manager = cr.cycle.test_manager
     tester2 = UserFactory(role=roles.TESTER)
     owner2 = UserFactory(role=roles.REPORT_OWNER)
-    review = HumanTask.objects.get(cycle_report=cr, kind=t.TESTER_REVIEW, round=1)
+    review = HumanTask.objects.get(cycle_report=cr, kind=s.TESTER_REVIEW, round=1)
     reassign(review.pk, tester2.username, "On leave", by=manager)
     _wait_for_assignee(temporal, cr, tester2.username)
-    assert submissions.submit(cr, t.TESTER_REVIEW, tester2, review_payload(cr), "r1").status == 200
-    helpers.wait_for_awaiting(temporal, cr, t.REPORT_OWNER_APPROVAL)
-    approval = HumanTask.objects.get(cycle_report=cr, kind=t.REPORT_OWNER_APPROVAL, round=1)
+    assert submissions.submit(cr, s.TESTER_REVIEW, tester2, review_payload(cr), "r1").status == 200
+    helpers.wait_for_awaiting(temporal, cr, s.REPORT_OWNER_APPROVAL)
+    approval = HumanTask.objects.get(cycle_report=cr, kind=s.REPORT_OWNER_APPROVAL, round=1)
     reassign(approval.pk, owner2.username, "Covers the desk", by=manager)
     _wait_for_assignee(temporal, cr, owner2.username)
     # A reassignment signal that arrives after its step closed (e.g. sent
     # late): the workflow ignores it, so owner2 stays the approver.
     handle = temporal.env.client.get_workflow_handle(cr.expected_workflow_id)
-    late = t.Reassign(kind=t.TESTER_REVIEW, task_id=review.pk, new_assignee=cr.tester.username,
+    late = t.Reassign(kind=s.TESTER_REVIEW, task_id=review.pk, new_assignee=cr.tester.username,
                       reassigned_by=manager.username, reason="late")
     temporal.run(handle.signal("reassign_task_signal", late))
-    answer = submissions.submit(cr, t.REPORT_OWNER_APPROVAL, owner2, {"approved": True, "comments": "Fine"}, "o1")
+    answer = submissions.submit(cr, s.REPORT_OWNER_APPROVAL, owner2, {"approved": True, "comments": "Fine"}, "o1")
     assert answer.status == 200, answer.body
-    helpers.result(temporal, cr)
+    helpers.through_sampling(temporal, cr)
     return cr
 
 
@@ -164,16 +167,16 @@ def no_search_attributes(temporal):
     says so and the run upserts nothing; review, send-back, review, approval."""
     with override_settings(TEMPORAL_SEARCH_ATTRIBUTES=False):
         cr = start_report(temporal)
-    assert submissions.submit(cr, t.TESTER_REVIEW, cr.tester, review_payload(cr), "r1").status == 200
-    helpers.wait_for_awaiting(temporal, cr, t.REPORT_OWNER_APPROVAL)
+    assert submissions.submit(cr, s.TESTER_REVIEW, cr.tester, review_payload(cr), "r1").status == 200
+    helpers.wait_for_awaiting(temporal, cr, s.REPORT_OWNER_APPROVAL)
     back = {"approved": False, "comments": "Keep the rate in scope"}
-    assert submissions.submit(cr, t.REPORT_OWNER_APPROVAL, cr.report_owner, back, "o1").status == 200
-    helpers.wait_for_awaiting(temporal, cr, t.TESTER_REVIEW)
+    assert submissions.submit(cr, s.REPORT_OWNER_APPROVAL, cr.report_owner, back, "o1").status == 200
+    helpers.wait_for_awaiting(temporal, cr, s.TESTER_REVIEW)
     again = review_payload(cr, flip_first_non_key=False)
-    assert submissions.submit(cr, t.TESTER_REVIEW, cr.tester, again, "r2").status == 200
-    helpers.wait_for_awaiting(temporal, cr, t.REPORT_OWNER_APPROVAL)
-    assert submissions.submit(cr, t.REPORT_OWNER_APPROVAL, cr.report_owner, {"approved": True, "comments": ""}, "o2").status == 200
-    helpers.result(temporal, cr)
+    assert submissions.submit(cr, s.TESTER_REVIEW, cr.tester, again, "r2").status == 200
+    helpers.wait_for_awaiting(temporal, cr, s.REPORT_OWNER_APPROVAL)
+    assert submissions.submit(cr, s.REPORT_OWNER_APPROVAL, cr.report_owner, {"approved": True, "comments": ""}, "o2").status == 200
+    helpers.through_sampling(temporal, cr)
     return cr
 
 

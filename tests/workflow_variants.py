@@ -1,9 +1,11 @@
-"""Variants of TestCycleWorkflow that stand for other versions of its code,
-for replay tests only. Kept free of Django so the workflow sandbox can load it."""
+"""Variants of the released v2 workflow (tests/released_workflows/v2.py)
+that stand for other versions of its code, for replay tests only: the
+manager notification without its patch guard, and before it existed.
+Kept free of Django so the workflow sandbox can load it."""
 from temporalio import workflow
 
-from cycles import workflow_types as t
-from cycles.test_cycle_workflow import DB_ACTIVITY, TestCycleWorkflow
+from .released_workflows import v2 as t
+from .released_workflows.v2 import DB_ACTIVITY, TestCycleWorkflow
 
 
 @workflow.defn(name=t.WORKFLOW_NAME)
