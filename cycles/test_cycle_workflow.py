@@ -30,7 +30,7 @@ DB_ACTIVITY = dict(
 # Recommendations may call an LLM provider: slower, fewer attempts.
 RECOMMENDER_ACTIVITY = dict(
     start_to_close_timeout=timedelta(minutes=10),
-    heartbeat_timeout=None,
+    heartbeat_timeout=timedelta(minutes=1),
     retry_policy=RetryPolicy(
         initial_interval=timedelta(seconds=5),
         maximum_interval=timedelta(minutes=5),

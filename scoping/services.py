@@ -31,28 +31,93 @@ class ReviewSaved:
     requires_report_owner_approval: bool
 
 
-def ensure_recommendations(cycle_report: CycleReport) -> int:
-    """Recommend every attribute that has no recommendation yet."""
-    missing = ReportAttribute.objects.filter(report_id=cycle_report.report_id).exclude(
-        recommendations__cycle_report=cycle_report
+@dataclass
+class RecommendationSummary:
+    """Counts only: what the activity returns to the workflow and the audit
+    trail says (never prompts or answers)."""
+
+    attributes: int
+    recommended: int
+    created: int
+    from_model: int
+    fallbacks: int
+    model_calls: int
+    sources: dict
+
+    def result(self, cycle_report_id: int) -> dict:
+        return {
+            "cycle_report_id": cycle_report_id,
+            "attributes": self.attributes,
+            "recommended": self.recommended,
+            "created": self.created,
+            "from_model": self.from_model,
+            "fallbacks": self.fallbacks,
+            "model_calls": self.model_calls,
+        }
+
+    def describe(self) -> str:
+        by_source = ", ".join(f"{n} by {source}" for source, n in sorted(self.sources.items()))
+        text = f"{self.recommended} recommendation(s) ({by_source or 'none'})"
+        if self.fallbacks:
+            text += f"; {self.fallbacks} fell back to the rule-based recommendation (reasons shown on the review form)"
+        return text
+
+
+def ensure_recommendations(cycle_report: CycleReport, attempt=None) -> RecommendationSummary:
+    """Recommend every attribute that has no recommendation yet: from the
+    language model when LLM_PROVIDER names one (scoping/llm/), else from the
+    SCOPING_RECOMMENDER. Raises scoping.llm.recommend.ModelUnavailable when
+    the model's endpoint should be asked again later."""
+    from .llm import config as llm_config
+    from .llm.attempt import Attempt
+    from .llm.recommend import missing_attributes, recommend_missing
+
+    before = Recommendation.objects.filter(cycle_report=cycle_report).count()
+    cfg = llm_config.current()
+    if cfg.uses_model:
+        recommend_missing(cycle_report, attempt or Attempt(), cfg)
+    else:
+        missing = missing_attributes(cycle_report)
+        recommender = get_recommender()
+        Recommendation.objects.bulk_create(
+            [
+                Recommendation(
+                    cycle_report=cycle_report,
+                    attribute_id=s.attribute_id,
+                    include=s.include,
+                    risk_score=max(0, min(100, int(s.risk_score))),
+                    rationale=s.rationale,
+                    source=recommender.source,
+                    prompt_version=getattr(recommender, "version", ""),
+                )
+                for s in recommender.recommend(missing)
+            ],
+            ignore_conflicts=True,
+        )
+    return _summary(cycle_report, before)
+
+
+def _summary(cycle_report: CycleReport, before: int) -> RecommendationSummary:
+    from django.db.models import Count, Q
+
+    from .models import ModelCall
+
+    recs = Recommendation.objects.filter(cycle_report=cycle_report)
+    sources = dict(recs.values_list("source").annotate(n=Count("id")).order_by())
+    counts = recs.aggregate(
+        from_model=Count("id", filter=Q(model_call__isnull=False, fallback_reason__isnull=True)),
+        fallbacks=Count("id", filter=Q(fallback_reason__isnull=False)),
     )
-    recommender = get_recommender()
-    suggestions = recommender.recommend(list(missing))
-    Recommendation.objects.bulk_create(
-        [
-            Recommendation(
-                cycle_report=cycle_report,
-                attribute_id=s.attribute_id,
-                include=s.include,
-                risk_score=max(0, min(100, int(s.risk_score))),
-                rationale=s.rationale,
-                source=recommender.source,
-            )
-            for s in suggestions
-        ],
-        ignore_conflicts=True,
+    total = sum(sources.values())
+    return RecommendationSummary(
+        attributes=ReportAttribute.objects.filter(report_id=cycle_report.report_id).count(),
+        recommended=total,
+        created=total - before,
+        from_model=counts["from_model"],
+        fallbacks=counts["fallbacks"],
+        model_calls=ModelCall.objects.filter(cycle_report=cycle_report).count(),
+        sources=sources,
     )
-    return len(suggestions)
 
 
 def attribute_rules(cycle_report: CycleReport) -> list[tuple[int, bool, bool]]:
