@@ -8,6 +8,7 @@ from cycles import api
 from cycles import url_converters  # noqa: F401  (registers <id:...>)
 from cycles.request_limits import SafeJSONParser
 from reviews import api as reviews_api
+from scoping import agreement_api
 
 CR = "cycles/<id:cycle_id>/reports/<id:report_id>"
 
@@ -20,6 +21,7 @@ urlpatterns = [
     path(f"{CR}/attributes", api.AttributesView.as_view(), name="api-attributes"),
     path(f"{CR}/tester-review", api.TesterReviewView.as_view(), name="api-tester-review"),
     path(f"{CR}/report-owner-approval", api.OwnerApprovalView.as_view(), name="api-owner-approval"),
+    path("cycles/<id:cycle_id>/recommendation-agreement", agreement_api.RecommendationAgreementView.as_view(), name="api-recommendation-agreement"),
     path("tasks/", reviews_api.TaskListView.as_view(), name="api-tasks"),
     path("tasks/<id:task_id>/reassign", reviews_api.TaskReassignView.as_view(), name="api-task-reassign"),
     # OpenAPI 3 schema of this API (fixed URL /api/schema/); logged-in users only.

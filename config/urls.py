@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("config.api_urls")),
     path("cycles/", include("cycles.urls")),
+    path("cycles/", include("scoping.urls")),
     path("", include("reviews.urls")),
 ]
 
