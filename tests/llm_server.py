@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
 
+import pytest
+
 SERVED_MODEL = "acme-risk-7b-q4"  # what the endpoint names itself; LLM_MODEL may differ
 
 
@@ -236,3 +238,25 @@ class ChatServer:
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join(5)
+
+
+KEY = "sk-test-5f2b9c1e7d4a4e0bbd8c2f1a9e6d3c7b"
+
+
+@pytest.fixture
+def llm(settings):
+    """LLM_PROVIDER=openai pointed at a fresh ChatServer (which answers well
+    unless a test scripts otherwise). Small batches, one at a time, so that
+    scripted answers meet batches in a known order."""
+    server = ChatServer()
+    settings.LLM_PROVIDER = "openai"
+    settings.LLM_BASE_URL = server.url
+    settings.LLM_API_KEY = KEY
+    settings.LLM_MODEL = "acme-risk"  # what we ask for; the source is what the endpoint answers
+    settings.LLM_OUTPUT_MODE = "json_schema"
+    settings.LLM_TIMEOUT = 2.0
+    settings.LLM_MAX_ATTEMPTS = 2
+    settings.LLM_BATCH_SIZE = 3
+    settings.LLM_MAX_CONCURRENCY = 1
+    yield server
+    server.close()

@@ -22,30 +22,15 @@ from scoping.llm.recommend import ModelUnavailable
 from scoping.models import ModelCall, Recommendation
 
 from . import llm_server as srv
+from .llm_server import llm  # noqa: F401  (fixture)
 from . import rows
 from .clients import browser
 from .factories import scoped_report
 
 pytestmark = pytest.mark.django_db
 
-KEY = "sk-test-5f2b9c1e7d4a4e0bbd8c2f1a9e6d3c7b"
 MODEL = srv.SERVED_MODEL
-
-
-@pytest.fixture
-def llm(settings):
-    server = srv.ChatServer()
-    settings.LLM_PROVIDER = "openai"
-    settings.LLM_BASE_URL = server.url
-    settings.LLM_API_KEY = KEY
-    settings.LLM_MODEL = "acme-risk"  # what we ask for; the source is what the endpoint answers
-    settings.LLM_OUTPUT_MODE = "json_schema"
-    settings.LLM_TIMEOUT = 2.0
-    settings.LLM_MAX_ATTEMPTS = 2
-    settings.LLM_BATCH_SIZE = 3
-    settings.LLM_MAX_CONCURRENCY = 1  # scripted answers in a known order; concurrency has its own test
-    yield server
-    server.close()
+KEY = srv.KEY
 
 
 def recommend(cr, attempt: int = 1):
