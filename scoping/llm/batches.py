@@ -9,7 +9,9 @@ which stores it and heartbeats, so that a retried attempt resumes after the
 last stored batch."""
 from __future__ import annotations
 
+import logging
 import time
+import traceback
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -18,6 +20,9 @@ from typing import Callable
 from ..recommenders import Suggestion
 from . import answers, prompt
 from .client import BAD_REQUEST, UNAVAILABLE, Endpoint, EndpointError
+from .redaction import redact
+
+log = logging.getLogger(__name__)
 
 ASKS_PER_BATCH = 2
 HEARTBEAT_EVERY = 5.0  # seconds between heartbeats while batches are in flight
@@ -154,8 +159,15 @@ def run(
                 break
             done, _ = wait(running, timeout=HEARTBEAT_EVERY, return_when=FIRST_COMPLETED)
             for future in done:
-                del running[future]
-                result = future.result()
+                index = running.pop(future)
+                try:
+                    result = future.result()
+                except Exception:
+                    # A bug, not the endpoint: keep the traceback for the
+                    # operator (the key redacted), retry the attempt.
+                    log.error("batch %d failed: %s", index + 1, redact(traceback.format_exc(), endpoint.cfg.api_key))
+                    result = BatchResult(index, [f["attribute_id"] for f in batches[index]],
+                                         error=EndpointError(UNAVAILABLE, "an unexpected error while asking the model"))
                 store(result)
                 finished += 1
                 if result.error is not None and stopped is None:

@@ -94,6 +94,10 @@ class Endpoint:
             ) from None
         except openai.APIConnectionError:
             raise EndpointError(UNAVAILABLE, "could not connect to the model endpoint", latency_ms=_ms(started)) from None
+        except openai.OpenAIError as exc:  # anything else the SDK raises: retried, named by its class only
+            raise EndpointError(
+                UNAVAILABLE, f"the openai SDK failed ({type(exc).__name__})", latency_ms=_ms(started)
+            ) from None
         latency = _ms(started)
         text = redact(raw.http_response.text, self.cfg.api_key)
         try:

@@ -24,7 +24,7 @@ from ..models import ModelCall, Recommendation, ReportAttribute
 from ..recommenders import get_recommender
 from . import batches, prompt
 from .attempt import Attempt
-from .client import REFUSED, Endpoint, EndpointError
+from .client import REFUSED, Endpoint
 from .config import LLMConfig
 
 log = logging.getLogger(__name__)
@@ -126,7 +126,7 @@ def _store(cycle_report, attempt: Attempt, cfg: LLMConfig, result: batches.Batch
                 batch=result.index + 1,
                 ask=c.ask,
                 attribute_ids=c.attribute_ids,
-                requested_model=cfg.model,
+                requested_model=cfg.model[:200],
                 model=c.model[:200],
                 prompt_version=prompt.PROMPT_VERSION,
                 output_mode=cfg.output_mode,
