@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from cycles.models import CycleReport
@@ -13,8 +14,10 @@ from reviews import audit, notifications
 from reviews.models import AuditEvent, HumanTask
 from reviews.human_tasks import complete_task
 
-from .models import OwnerDecision, Recommendation, ReportAttribute, ScopingDecision, ScopingSubmission
-from .recommenders import get_recommender
+from .llm import config as llm_config
+from .llm.attempt import Attempt
+from .llm.recommend import missing_attributes, recommend_missing, rule_based
+from .models import ModelCall, OwnerDecision, Recommendation, ReportAttribute, ScopingDecision, ScopingSubmission
 
 User = get_user_model()
 
@@ -68,40 +71,16 @@ def ensure_recommendations(cycle_report: CycleReport, attempt=None) -> Recommend
     language model when LLM_PROVIDER names one (scoping/llm/), else from the
     SCOPING_RECOMMENDER. Raises scoping.llm.recommend.ModelUnavailable when
     the model's endpoint should be asked again later."""
-    from .llm import config as llm_config
-    from .llm.attempt import Attempt
-    from .llm.recommend import missing_attributes, recommend_missing
-
     before = Recommendation.objects.filter(cycle_report=cycle_report).count()
     cfg = llm_config.current()
     if cfg.uses_model:
         recommend_missing(cycle_report, attempt or Attempt(), cfg)
     else:
-        missing = missing_attributes(cycle_report)
-        recommender = get_recommender()
-        Recommendation.objects.bulk_create(
-            [
-                Recommendation(
-                    cycle_report=cycle_report,
-                    attribute_id=s.attribute_id,
-                    include=s.include,
-                    risk_score=max(0, min(100, int(s.risk_score))),
-                    rationale=s.rationale,
-                    source=recommender.source,
-                    prompt_version=getattr(recommender, "version", ""),
-                )
-                for s in recommender.recommend(missing)
-            ],
-            ignore_conflicts=True,
-        )
+        rule_based(cycle_report, missing_attributes(cycle_report))
     return _summary(cycle_report, before)
 
 
 def _summary(cycle_report: CycleReport, before: int) -> RecommendationSummary:
-    from django.db.models import Count, Q
-
-    from .models import ModelCall
-
     recs = Recommendation.objects.filter(cycle_report=cycle_report)
     sources = dict(recs.values_list("source").annotate(n=Count("id")).order_by())
     counts = recs.aggregate(

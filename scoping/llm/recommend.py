@@ -89,9 +89,10 @@ def recommend_missing(cycle_report, attempt: Attempt, cfg: LLMConfig) -> None:
         raise ModelUnavailable(str(stopped), stopped.retry_after)
 
 
-def fall_back(cycle_report, attributes: list[ReportAttribute], reason: str, call: ModelCall | None = None) -> int:
-    """Rule-based recommendations for `attributes`, each recording why the
-    model's was not used."""
+def rule_based(cycle_report, attributes: list[ReportAttribute], fallback_reason: str | None = None,
+               call: ModelCall | None = None) -> int:
+    """Recommendations of the SCOPING_RECOMMENDER (rule-based by default) for
+    `attributes`; with a `fallback_reason` when they stand in for the model's."""
     if not attributes:
         return 0
     recommender = get_recommender()
@@ -104,13 +105,19 @@ def fall_back(cycle_report, attributes: list[ReportAttribute], reason: str, call
             rationale=s.rationale,
             source=recommender.source,
             prompt_version=getattr(recommender, "version", ""),
-            fallback_reason=reason[:2000],
+            fallback_reason=fallback_reason[:2000] if fallback_reason else None,
             model_call=call,
         )
         for s in recommender.recommend(attributes)
     ]
     Recommendation.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
+
+
+def fall_back(cycle_report, attributes: list[ReportAttribute], reason: str, call: ModelCall | None = None) -> int:
+    """The rule-based recommendation for `attributes`, each recording why
+    the model's was not used."""
+    return rule_based(cycle_report, attributes, reason, call)
 
 
 def _store(cycle_report, attempt: Attempt, cfg: LLMConfig, result: batches.BatchResult, attributes: dict) -> None:
