@@ -243,8 +243,36 @@ LOGGING = {
 SAMPLE_SIZE_DEFAULT = env.int("SAMPLE_SIZE_DEFAULT", default=25)
 
 # --- Scoping ----------------------------------------------------------------
-# Dotted path of the recommender class (scoping.recommenders.Recommender).
+# Dotted path of the recommender class (scoping.recommenders.Recommender): the
+# recommender used with LLM_PROVIDER=rules, and the fallback when a language
+# model's answer is unusable or its endpoint unreachable.
 SCOPING_RECOMMENDER = env.str("SCOPING_RECOMMENDER", default="scoping.recommenders.RuleBasedRecommender")
+
+
+def _env_number(name, cast, default):
+    """A number from the environment; a value that is not one is kept as
+    given so that the system check (scoping.checks) names the variable and
+    the value instead of a bare ValueError at import."""
+    raw = env.str(name, default="")
+    if raw == "":
+        return default
+    try:
+        return cast(raw)
+    except ValueError:
+        return raw
+
+
+# Recommendations from a language model behind an OpenAI-compatible endpoint
+# (scoping/llm/). `rules` (the default) needs none of the others.
+LLM_PROVIDER = env.str("LLM_PROVIDER", default="rules")
+LLM_BASE_URL = env.str("LLM_BASE_URL", default="")
+LLM_API_KEY = env.str("LLM_API_KEY", default="")
+LLM_MODEL = env.str("LLM_MODEL", default="")
+LLM_OUTPUT_MODE = env.str("LLM_OUTPUT_MODE", default="json_schema")
+LLM_TIMEOUT = _env_number("LLM_TIMEOUT", float, 60.0)
+LLM_MAX_ATTEMPTS = _env_number("LLM_MAX_ATTEMPTS", int, 3)
+LLM_BATCH_SIZE = _env_number("LLM_BATCH_SIZE", int, 25)
+LLM_MAX_CONCURRENCY = _env_number("LLM_MAX_CONCURRENCY", int, 4)
 
 # Temporal over TLS (paths to PEM files) or Temporal Cloud (API key).
 TEMPORAL_TLS = env.bool("TEMPORAL_TLS", default=False)

@@ -75,6 +75,9 @@ class Phase:
     on_complete: Optional[Callable[[Any], None]] = None
     # One line for the test manager's "phase completed" notice.
     completion_note: Optional[Callable[[Any], str]] = None
+    # Pages about a whole cycle for test managers: (label, URL name reversed
+    # with the cycle's id), linked from the cycle's page.
+    cycle_links: tuple[tuple[str, str], ...] = ()
 
 
 class UnknownStep(LookupError):
@@ -118,6 +121,9 @@ class Registry:
 
     def kinds(self) -> list[str]:
         return [step.kind for step in self.steps()]
+
+    def cycle_links(self) -> list[tuple[str, str]]:
+        return [link for phase in self.phases() for link in phase.cycle_links]
 
     def activities(self) -> list:
         return [*self._activities, *(a for phase in self.phases() for a in phase.activities)]

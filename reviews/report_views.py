@@ -57,7 +57,7 @@ def cycle_detail(request, cycle_id: int):
     return render(
         request,
         "reviews/cycle_detail.html",
-        {"cycle": cycle, "reports": reports, "is_manager": roles.is_manager(request.user)},
+        {"cycle": cycle, "reports": reports, "is_manager": roles.is_manager(request.user), "cycle_links": registry.cycle_links()},
     )
 
 

@@ -1,9 +1,11 @@
 """Recommenders say which attributes are risky enough to test.
 
-A recommender is any object with a `source` name and a `recommend(attributes)`
-method returning one Suggestion per attribute. The default is rule-based and
-deterministic; an LLM provider plugs in through the SCOPING_RECOMMENDER
-setting (a dotted path) without touching the workflow."""
+A recommender is any object with a `source` name (and optionally a
+`version`) and a `recommend(attributes)` method returning one Suggestion per
+attribute. The default is rule-based and deterministic; SCOPING_RECOMMENDER
+(a dotted path) swaps it. A language model (LLM_PROVIDER=openai, see
+scoping/llm/) is asked first when configured, and this recommender answers
+for whatever the model could not."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -32,7 +34,8 @@ class Recommender(Protocol):
 class RuleBasedRecommender:
     """Risk from the attribute's flags; the rationale names each factor."""
 
-    source = "rules-v1"
+    source = "rules"
+    version = "rules-v1"  # recorded as the recommendation's prompt_version
     WEIGHTS = (
         ("is_primary_key", 40, "primary key (always tested)"),
         ("is_cde", 35, "critical data element"),

@@ -14,7 +14,7 @@ MAX_DECISIONS = 5000
 class RecommendationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Recommendation
-        fields = ["include", "risk_score", "rationale", "source"]
+        fields = ["include", "risk_score", "rationale", "source", "fallback_reason"]
 
 
 class AttributeSerializer(serializers.ModelSerializer):

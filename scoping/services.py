@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from cycles.models import CycleReport, CycleReportAttribute
@@ -15,8 +16,10 @@ from reviews.applying import Refused, Submitted
 from reviews.models import AuditEvent
 
 from . import queries
-from .models import OwnerDecision, Recommendation, ScopingDecision, ScopingSubmission
-from .recommenders import get_recommender
+from .llm import config as llm_config
+from .llm.attempt import Attempt
+from .llm.recommend import missing_attributes, recommend_missing, rule_based
+from .models import ModelCall, OwnerDecision, Recommendation, ScopingDecision, ScopingSubmission
 
 
 @dataclass
@@ -26,26 +29,69 @@ class ReviewSaved:
     requires_report_owner_approval: bool
 
 
-def ensure_recommendations(cycle_report: CycleReport) -> int:
-    """Recommend every attribute that has no recommendation yet."""
-    missing = queries.attributes(cycle_report).exclude(recommendations__cycle_report=cycle_report)
-    recommender = get_recommender()
-    suggestions = recommender.recommend(list(missing))
-    Recommendation.objects.bulk_create(
-        [
-            Recommendation(
-                cycle_report=cycle_report,
-                attribute_id=s.attribute_id,
-                include=s.include,
-                risk_score=max(0, min(100, int(s.risk_score))),
-                rationale=s.rationale,
-                source=recommender.source,
-            )
-            for s in suggestions
-        ],
-        ignore_conflicts=True,
+@dataclass
+class RecommendationSummary:
+    """Counts only: what the activity returns to the workflow and the audit
+    trail says (never prompts or answers)."""
+
+    attributes: int
+    recommended: int
+    created: int
+    from_model: int
+    fallbacks: int
+    model_calls: int
+    sources: dict
+
+    def result(self, cycle_report_id: int) -> dict:
+        return {
+            "cycle_report_id": cycle_report_id,
+            "attributes": self.attributes,
+            "recommended": self.recommended,
+            "created": self.created,
+            "from_model": self.from_model,
+            "fallbacks": self.fallbacks,
+            "model_calls": self.model_calls,
+        }
+
+    def describe(self) -> str:
+        by_source = ", ".join(f"{n} by {source}" for source, n in sorted(self.sources.items()))
+        text = f"{self.recommended} recommendation(s) ({by_source or 'none'})"
+        if self.fallbacks:
+            text += f"; {self.fallbacks} fell back to the rule-based recommendation (reasons shown on the review form)"
+        return text
+
+
+def ensure_recommendations(cycle_report: CycleReport, attempt=None) -> RecommendationSummary:
+    """Recommend every attribute that has no recommendation yet: from the
+    language model when LLM_PROVIDER names one (scoping/llm/), else from the
+    SCOPING_RECOMMENDER. Raises scoping.llm.recommend.ModelUnavailable when
+    the model's endpoint should be asked again later."""
+    before = Recommendation.objects.filter(cycle_report=cycle_report).count()
+    cfg = llm_config.current()
+    if cfg.uses_model:
+        recommend_missing(cycle_report, attempt or Attempt(), cfg)
+    else:
+        rule_based(cycle_report, missing_attributes(cycle_report))
+    return _summary(cycle_report, before)
+
+
+def _summary(cycle_report: CycleReport, before: int) -> RecommendationSummary:
+    recs = Recommendation.objects.filter(cycle_report=cycle_report)
+    sources = dict(recs.values_list("source").annotate(n=Count("id")).order_by())
+    counts = recs.aggregate(
+        from_model=Count("id", filter=Q(model_call__isnull=False, fallback_reason__isnull=True)),
+        fallbacks=Count("id", filter=Q(fallback_reason__isnull=False)),
     )
-    return len(suggestions)
+    total = sum(sources.values())
+    return RecommendationSummary(
+        attributes=queries.attributes(cycle_report).count(),
+        recommended=total,
+        created=total - before,
+        from_model=counts["from_model"],
+        fallbacks=counts["fallbacks"],
+        model_calls=ModelCall.objects.filter(cycle_report=cycle_report).count(),
+        sources=sources,
+    )
 
 
 def attribute_rules(cycle_report: CycleReport) -> list[list]:

@@ -84,5 +84,6 @@ registry.register(
         report_section=_section,
         on_complete=services.mark_scope,
         completion_note=services.completion_note,
+        cycle_links=(("Model versus people", "scoping:recommendation_agreement"),),
     )
 )

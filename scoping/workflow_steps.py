@@ -65,10 +65,15 @@ class ReviewApplied:
 GENERATE_RECOMMENDATIONS = ActivityRef(
     "generate_llm_recommendations_activity",
     PhaseRequest,
-    int,
+    # Counts only, never read by the workflow; untyped, so that the integer
+    # results of runs recorded before the language model replay too.
+    None,
     # May call a language model: slower, fewer attempts.
     options=dict(
         start_to_close_timeout=timedelta(minutes=10),
+        # The activity heartbeats between batches; a worker that died is
+        # noticed within a minute and the next attempt resumes.
+        heartbeat_timeout=timedelta(minutes=1),
         retry_policy=RetryPolicy(
             initial_interval=timedelta(seconds=5),
             maximum_interval=timedelta(minutes=5),
