@@ -43,9 +43,9 @@ class PhaseStatusInline(admin.TabularInline):
 
 @admin.register(CycleReport)
 class CycleReportAdmin(admin.ModelAdmin):
-    list_display = ["report", "cycle", "tester", "report_owner", "current_phase", "workflow_id"]
+    list_display = ["report", "cycle", "tester", "report_owner", "data_provider", "current_phase", "workflow_id"]
     list_filter = ["cycle", "current_phase"]
-    list_select_related = ["report", "cycle", "tester", "report_owner"]
+    list_select_related = ["report", "cycle", "tester", "report_owner", "data_provider"]
     readonly_fields = ["workflow_id", "workflow_run_id", "started_at", "started_by", "completed_at", "current_phase"]
     inlines = [PhaseStatusInline]
 

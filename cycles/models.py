@@ -164,6 +164,10 @@ class CycleReport(models.Model):
     report_owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_cycle_reports"
     )
+    # Who provides the evidence for the sampled records (the Evidence phase).
+    data_provider = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="provided_cycle_reports"
+    )
     # The phase the workflow is in (a registered phase's name), kept by the
     # phase activities; "" before the workflow starts.
     current_phase = models.CharField(max_length=40, blank=True, default="")
@@ -183,6 +187,11 @@ class CycleReport(models.Model):
             models.CheckConstraint(
                 condition=~Q(tester=models.F("report_owner")),
                 name="tester_is_not_report_owner",
+            ),
+            # The tester reviews the provider's evidence: never their own.
+            models.CheckConstraint(
+                condition=Q(data_provider__isnull=True) | ~Q(data_provider=models.F("tester")),
+                name="tester_is_not_data_provider",
             ),
         ]
 

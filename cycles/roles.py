@@ -1,10 +1,12 @@
 """Roles are Django groups, so that admins manage them in the admin."""
 TESTER = "tester"
 REPORT_OWNER = "report owner"
+# The person in the business line who holds a report's source documents.
+DATA_PROVIDER = "data provider"
 TEST_MANAGER = "test manager"
 ADMIN = "admin"
 
-ALL = (TESTER, REPORT_OWNER, TEST_MANAGER, ADMIN)
+ALL = (TESTER, REPORT_OWNER, DATA_PROVIDER, TEST_MANAGER, ADMIN)
 
 
 def has_role(user, role: str) -> bool:

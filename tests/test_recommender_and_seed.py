@@ -1,12 +1,12 @@
 import json
 
 import pytest
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 from django.test import RequestFactory
 
-from cycles.models import CycleReport, TestCycle
-from cycles.models import ReportAttribute
+from cycles import roles
+from cycles.models import CycleReport, ReportAttribute, TestCycle
 from scoping.recommenders import RuleBasedRecommender, get_recommender
 
 pytestmark = pytest.mark.django_db
@@ -26,16 +26,21 @@ def test_rule_based_recommender_is_deterministic_and_names_its_factors():
     assert all(0 <= s.risk_score <= 100 for s in first)
     assert isinstance(get_recommender(), RuleBasedRecommender)
 
+User = get_user_model()
+
 
 def test_seed_demo_json_contract(capsys, tmp_path, settings):
     settings.DEMO_LOGINS_FILE = str(tmp_path / "logins.json")
     call_command("seed_demo", "--attributes", "7", "--reports", "3", "--json")
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert set(summary) == {"cycle_id", "report_ids", "users"}
-    assert set(summary["users"]) >= {"tester", "owner", "manager", "admin", "tester2", "owner2"}
+    assert set(summary["users"]) >= {"tester", "owner", "manager", "admin", "tester2", "owner2", "provider", "provider2"}
     assert len(summary["report_ids"]) == 3
     cycle = TestCycle.objects.get(pk=summary["cycle_id"])
     assert CycleReport.objects.filter(cycle=cycle).count() == 3
+    # The demo data providers: provider provides every demo report's evidence.
+    assert set(CycleReport.objects.filter(cycle=cycle).values_list("data_provider__username", flat=True)) == {"provider"}
+    assert roles.has_role(User.objects.get(username="provider2"), roles.DATA_PROVIDER)
     for report_id in summary["report_ids"]:
         assert ReportAttribute.objects.filter(report_id=report_id).count() == 7
         assert ReportAttribute.objects.filter(report_id=report_id, is_primary_key=True).exists()

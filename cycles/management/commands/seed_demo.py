@@ -21,6 +21,8 @@ DEMO_USERS = {
     "tester2": (roles.TESTER, "Theo", False, False),
     "owner": (roles.REPORT_OWNER, "Olivia", False, False),
     "owner2": (roles.REPORT_OWNER, "Oscar", False, False),
+    "provider": (roles.DATA_PROVIDER, "Priya", False, False),
+    "provider2": (roles.DATA_PROVIDER, "Pablo", False, False),
     "manager": (roles.TEST_MANAGER, "Mona", True, False),
     "admin": (roles.ADMIN, "Ada", True, True),
 }
@@ -102,7 +104,10 @@ class Command(BaseCommand):
             name = base if number == 1 and i < len(REPORTS) else f"{base} [{number}.{i + 1}]"
             report = Report.objects.create(name=name, regulation=regulation, owner=users["owner"])
             ReportAttribute.objects.bulk_create(self._attributes(report, n))
-            CycleReport.objects.create(cycle=cycle, report=report, tester=users["tester"], report_owner=users["owner"])
+            CycleReport.objects.create(
+                cycle=cycle, report=report, tester=users["tester"], report_owner=users["owner"],
+                data_provider=users["provider"],
+            )
             report_ids.append(report.pk)
         return cycle, report_ids
 
