@@ -93,10 +93,12 @@ def _by_version(tag):
 
 
 # Which scenarios each version's fixtures hold: v1 was recorded before the
-# manager notification; v2 with its patch, the later scenarios included.
+# manager notification; v2 with its patch, the later scenarios included;
+# v3 by the phase mechanism (Scoping, then Sample Selection).
 RECORDED = {
     "v1": {"approved_first_time", "rejection_round"},
     "v2": {"approved_first_time", "rejection_round", "escalation", "reassignment", "no_search_attributes"},
+    "v3": {"approved_first_time", "rejection_round", "escalation", "reassignment", "no_search_attributes"},
 }
 
 
