@@ -147,6 +147,10 @@ TEMPORAL_NAMESPACE = env.str("TEMPORAL_NAMESPACE", default="default")
 TEMPORAL_TASK_QUEUE = env.str("TEMPORAL_TASK_QUEUE", default="test-cycles")
 # Seconds a web request waits for the workflow to accept a message.
 TEMPORAL_RPC_TIMEOUT = env.float("TEMPORAL_RPC_TIMEOUT", default=15.0)
+# A submission that arrives while its task is open in the database but the
+# workflow does not await it yet (the moment after the task opened) is
+# re-sent for up to this many seconds (reviews/delivery.py).
+TASK_OPENING_GRACE = env.float("TASK_OPENING_GRACE", default=5.0)
 # Seconds the web and Celery processes give an unreachable Temporal (TCP
 # connect plus the SDK's retries) before they answer without it; the circuit
 # breaker (cycles/temporal_client.py) then answers at once and probes its

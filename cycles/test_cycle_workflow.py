@@ -272,7 +272,7 @@ class TestCycleWorkflow:
         if awaiting is None or awaiting.step.kind != step.kind:
             raise _refuse(t.ERR_NOT_AWAITING, f"this report is not awaiting a {step.title}")
         if awaiting.received is not None:
-            raise _refuse(t.ERR_NOT_AWAITING, "another submission for this step was accepted first")
+            raise _refuse(t.ERR_ALREADY_RECEIVED, "another submission for this step was accepted first")
         if submission.on_behalf_of != awaiting.assignee:
             raise _refuse(
                 t.ERR_NOT_ASSIGNEE,

@@ -18,6 +18,7 @@ COMPLETED = "completed"
 
 # Error types a validator raises; the edge maps them to HTTP answers.
 ERR_NOT_AWAITING = "NotAwaiting"  # 409
+ERR_ALREADY_RECEIVED = "AlreadyReceived"  # 409: another submission for the step came first
 ERR_NOT_ASSIGNEE = "NotAssignee"  # 403
 ERR_SEPARATION_OF_DUTIES = "SeparationOfDuties"  # 403
 ERR_INVALID = "InvalidSubmission"  # 400
