@@ -38,6 +38,7 @@ from scoping.models import OwnerDecision, ScopingSubmission
 
 from . import server_processes as ph
 from . import factories, helpers
+from . import workflow_histories as wh
 from .factories import PASSWORD, scoped_report
 from .temporal_harness import env_flag, wait_until
 
@@ -202,6 +203,7 @@ def _identities(temporal_env, workflow_ids) -> dict[str, Counter]:
         client = temporal_env.env.client
         for wf_id in workflow_ids:
             history = await client.get_workflow_handle(wf_id).fetch_history()
+            by_id = {e.event_id: e for e in history.events}
             for e in history.events:
                 if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
                     starters[e.workflow_execution_started_event_attributes.identity] += 1
@@ -211,6 +213,11 @@ def _identities(temporal_env, workflow_ids) -> dict[str, Counter]:
                     workflow_tasks[e.workflow_task_started_event_attributes.identity] += 1
                 elif e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
                     activities[e.activity_task_started_event_attributes.identity] += 1
+                elif e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED and e.marker_recorded_event_attributes.marker_name == wh.LOCAL_ACTIVITY_MARKER:
+                    # A local activity runs in the worker that completed the
+                    # workflow task asking for it.
+                    asked_by = by_id[e.marker_recorded_event_attributes.workflow_task_completed_event_id]
+                    activities[asked_by.workflow_task_completed_event_attributes.identity] += 1
 
     temporal_env.run(collect(), timeout=120)
 
