@@ -1,0 +1,56 @@
+"""A small keep-alive JSON client over http.client (one per thread), as a
+user's script would call the API with a token."""
+from __future__ import annotations
+
+import http.client
+import json
+import time
+from urllib.parse import urlsplit
+
+
+class ApiClient:
+    def __init__(self, base_url: str, token: str = ""):
+        parts = urlsplit(base_url)
+        self.host, self.port = parts.hostname, parts.port
+        self.token = token
+        self.conn = http.client.HTTPConnection(self.host, self.port, timeout=120)
+
+    def request(self, method: str, path: str, body=None, headers=None) -> tuple[int, object, float]:
+        """(status, decoded JSON or text, seconds)."""
+        data = json.dumps(body).encode() if body is not None else None
+        h = {"Content-Type": "application/json", "Accept": "application/json", "Host": "127.0.0.1"}
+        if self.token:
+            h["Authorization"] = f"Token {self.token}"
+        h.update(headers or {})
+        for attempt in (1, 2):
+            started = time.perf_counter()
+            try:
+                self.conn.request(method, path, body=data, headers=h)
+                resp = self.conn.getresponse()
+                raw = resp.read()
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                # gunicorn closed an idle keep-alive connection: reconnect once.
+                self.conn.close()
+                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=120)
+                if attempt == 2:
+                    raise
+        elapsed = time.perf_counter() - started
+        try:
+            payload = json.loads(raw) if raw else None
+        except ValueError:
+            payload = raw.decode(errors="replace")
+        return resp.status, payload, elapsed
+
+    def post(self, path: str, body=None, headers=None):
+        return self.request("POST", path, body if body is not None else {}, headers)
+
+    def get(self, path: str):
+        return self.request("GET", path)
+
+
+def token_for(base_url: str, username: str, password: str) -> str:
+    status, body, _ = ApiClient(base_url).post("/api/auth/token/", {"username": username, "password": password})
+    if status != 200:
+        raise RuntimeError(f"token for {username}: {status} {body}")
+    return body["token"]
