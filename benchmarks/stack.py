@@ -63,6 +63,7 @@ def parse_args():
     p.add_argument("--page-repeats", type=int, default=15)
     p.add_argument("--waiting", default="1000", help="comma-separated counts, e.g. 1000,10000")
     p.add_argument("--cycle-reports", type=int, default=500)
+    p.add_argument("--worker-cache", type=int, default=0, help="TEMPORAL_WORKER_MAX_CACHED_WORKFLOWS for the worker (default: the setting's)")
     p.add_argument("--keep", action="store_true", help="keep the run directory (logs)")
     return p.parse_args()
 
@@ -100,7 +101,9 @@ class Stack:
     # --- processes -----------------------------------------------------------
 
     def service_env(self) -> dict:
+        extra = {"TEMPORAL_WORKER_MAX_CACHED_WORKFLOWS": str(self.args.worker_cache)} if self.args.worker_cache else {}
         return {
+            **extra,
             **os.environ,
             "PYTHONUNBUFFERED": "1",
             "DJANGO_SETTINGS_MODULE": "config.settings_production",

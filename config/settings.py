@@ -161,6 +161,9 @@ TEMPORAL_PROBE_EVERY = env.float("TEMPORAL_PROBE_EVERY", default=1.0)
 # must be registered on the cluster before workflows may set them.
 TEMPORAL_SEARCH_ATTRIBUTES = env.bool("TEMPORAL_SEARCH_ATTRIBUTES", default=True)
 TEMPORAL_WORKER_ACTIVITY_THREADS = env.int("TEMPORAL_WORKER_ACTIVITY_THREADS", default=16)
+# Workflows a worker keeps in memory; the others are rebuilt from their
+# history when they next have work (cycles/worker.py).
+TEMPORAL_WORKER_MAX_CACHED_WORKFLOWS = env.int("TEMPORAL_WORKER_MAX_CACHED_WORKFLOWS", default=200)
 # Seconds a stopping worker lets running activities finish before it cancels them.
 TEMPORAL_WORKER_SHUTDOWN_GRACE = env.float("TEMPORAL_WORKER_SHUTDOWN_GRACE", default=30.0)
 
