@@ -97,6 +97,26 @@ def test_attributes_lists_flags_and_recommendations(awaiting_review):
     assert "primary key" in first["recommendation"]["rationale"]
 
 
+def test_attributes_answer_exactly_what_the_documented_serializer_says(awaiting_review):
+    """The endpoint shapes rows by hand for speed (issue 15); its JSON is
+    the contract AttributeSerializer documents, byte for byte, with and
+    without a recommendation."""
+    import json
+
+    from scoping import queries
+    from scoping.serializers import AttributeSerializer
+
+    cr = awaiting_review
+    queries.recommendations(cr).filter(attribute__line_number=2).delete()
+    recs = {r.attribute_id: r for r in queries.recommendations(cr)}
+    expected = AttributeSerializer(queries.attributes(cr), many=True, context={"recommendations": recs}).data
+    expected = json.loads(json.dumps(expected))
+    rows = api(cr.tester).get(url(cr, "attributes")).json()
+    assert rows == expected
+    assert [list(row) for row in rows] == [list(row) for row in expected]  # field order too
+    assert [row["recommendation"] is None for row in rows] == [False, True, False, False, False, False]
+
+
 def test_status_while_awaiting_review(awaiting_review):
     cr = awaiting_review
     body = api(cr.report_owner).get(url(cr, "status")).json()
