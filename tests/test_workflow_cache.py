@@ -9,7 +9,9 @@ from collections import Counter
 
 import pytest
 from temporalio.worker import WorkflowRunner
-from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
+
+from cycles.test_cycle_workflow import TestCycleWorkflow
+from cycles.workflow_sandbox import runner_for
 
 from cycles.worker import build_worker
 from scoping import workflow_steps as s
@@ -21,12 +23,12 @@ from .workflow_histories import review_payload
 
 
 class CountingRunner(WorkflowRunner):
-    """The SDK's sandboxed runner, counting how often each workflow is
+    """The worker's own sandboxed runner, counting how often each workflow is
     built: once when first run, once more each time it is rebuilt after
     eviction."""
 
     def __init__(self):
-        self.inner = SandboxedWorkflowRunner()
+        self.inner = runner_for(TestCycleWorkflow)
         self.built: Counter[str] = Counter()
 
     def prepare_workflow(self, defn) -> None:
