@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import time
+import uuid
 from urllib.parse import urlsplit
 
 
@@ -18,7 +19,10 @@ class ApiClient:
     def request(self, method: str, path: str, body=None, headers=None) -> tuple[int, object, float]:
         """(status, decoded JSON or text, seconds)."""
         data = json.dumps(body).encode() if body is not None else None
-        h = {"Content-Type": "application/json", "Accept": "application/json", "Host": "127.0.0.1"}
+        return self.request_raw(method, path, data, {"Content-Type": "application/json", **(headers or {})})
+
+    def request_raw(self, method: str, path: str, data: bytes | None, headers: dict) -> tuple[int, object, float]:
+        h = {"Accept": "application/json", "Host": "127.0.0.1"}
         if self.token:
             h["Authorization"] = f"Token {self.token}"
         h.update(headers or {})
@@ -44,6 +48,14 @@ class ApiClient:
 
     def post(self, path: str, body=None, headers=None):
         return self.request("POST", path, body if body is not None else {}, headers)
+
+    def post_file(self, path: str, field: str, filename: str, content: bytes, headers=None):
+        boundary = uuid.uuid4().hex
+        body = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{filename}"\r\n'
+            f"Content-Type: text/csv\r\n\r\n"
+        ).encode() + content + f"\r\n--{boundary}--\r\n".encode()
+        return self.request_raw("POST", path, body, {"Content-Type": f"multipart/form-data; boundary={boundary}", **(headers or {})})
 
     def get(self, path: str):
         return self.request("GET", path)

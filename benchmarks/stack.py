@@ -298,8 +298,31 @@ def through_scoping(stack: Stack, crs, watch: TaskWatch, timings: dict | None = 
             if timings is not None:
                 timings.setdefault("report_owner_approval", []).append(took)
             watch.wait(cr.pk, "sample_selection")
+            if timings is not None:
+                select_and_approve_sample(stack, cr, tester, owner, watch, timings)
     finally:
         connection.close()
+
+
+def population_csv(cr, rows: int = 60) -> bytes:
+    names = list(cr.report.attributes.order_by("line_number").values_list("name", flat=True))
+    lines = [",".join(names)]
+    lines += [",".join([f"LN{r:06d}", *(f"{r * 7 + c}" for c in range(1, len(names)))]) for r in range(rows)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def select_and_approve_sample(stack, cr, tester, owner, watch, timings) -> None:
+    """Sample Selection's two submissions, after the report's population is
+    uploaded (not timed)."""
+    status, body, _ = tester.post_file(api(cr, "population"), "file", "population.csv", population_csv(cr))
+    expect(status, body, (201,), "population upload")
+    status, body, took = tester.post(api(cr, "sample-selection"), {"method": "random", "size": 10, "seed": 7}, {"Idempotency-Key": uuid.uuid4().hex})
+    expect(status, body, (200,), "sample selection")
+    timings.setdefault("sample_selection", []).append(took)
+    watch.wait(cr.pk, "sample_approval")
+    status, body, took = owner.post(api(cr, "sample-approval"), {"approved": True, "comments": ""}, {"Idempotency-Key": uuid.uuid4().hex})
+    expect(status, body, (200,), "sample approval")
+    timings.setdefault("sample_approval", []).append(took)
 
 
 def run_stack_round(stack: Stack, count: int, attributes: int, people: int) -> tuple[float, dict]:
@@ -364,7 +387,7 @@ def section_throughput(stack: Stack):
 def section_latency(stack: Stack):
     a = stack.args
     n = a.latency_reports
-    print(f"\n## Submissions: a {a.latency_attributes}-decision review and its approval, over the API")
+    print(f"\n## Submissions over the API: a {a.latency_attributes}-decision review and its approval, then a sample of 10 and its approval")
     for people in (1, a.people):
         crs = stack.make_reports(f"latency {people}", n, a.latency_attributes)
         watch = TaskWatch(crs)
