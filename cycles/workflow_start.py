@@ -31,7 +31,7 @@ def freeze_attributes(cycle_report: CycleReport) -> int:
     later change of the report's catalogue does not alter it. Idempotent."""
     rows = [
         CycleReportAttribute(cycle_report=cycle_report, attribute_id=pk)
-        for pk in cycle_report.report.attributes.values_list("pk", flat=True)
+        for pk in cycle_report.report.attributes.filter(retired_at__isnull=True).values_list("pk", flat=True)
     ]
     CycleReportAttribute.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)

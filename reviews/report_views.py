@@ -47,7 +47,7 @@ def cycle_detail(request, cycle_id: int):
         )
         .select_related("report", "tester", "report_owner")
         .annotate(
-            attribute_count=Count("report__attributes", distinct=True),
+            attribute_count=Count("report__attributes", filter=Q(report__attributes__retired_at__isnull=True), distinct=True),
             open_tasks=Count("tasks", filter=Q(tasks__state__in=HumanTask.ACTIVE_STATES), distinct=True),
         )
         .order_by("report__name")
