@@ -28,8 +28,10 @@ def home(request):
 @require_safe
 def cycle_list(request):
     visible = access.visible_cycle_reports(request.user, CycleReport.objects.all())
+    # Managers see every cycle, those still without reports too (set-up, issue 12).
+    cycles = TestCycle.objects.all() if roles.is_manager(request.user) else TestCycle.objects.filter(cycle_reports__in=visible)
     cycles = (
-        TestCycle.objects.filter(cycle_reports__in=visible)
+        cycles
         .select_related("test_manager")
         .annotate(reports=Count("cycle_reports", distinct=True))
         .distinct()
