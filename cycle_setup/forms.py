@@ -38,7 +38,8 @@ class AddReportForm(forms.Form):
     new_regulation = forms.CharField(max_length=100, required=False, label="New report's regulation")
 
     def __init__(self, *args, cycle: TestCycle, **kwargs):
-        super().__init__(*args, **kwargs)
+        # Ids of their own: the set-up page also holds the bulk-assign form.
+        super().__init__(*args, auto_id="add_%s", **kwargs)
         self.fields["report"].queryset = Report.objects.exclude(cycle_reports__cycle=cycle).order_by("name")
         _people_fields(self, "— later —")
 
@@ -65,7 +66,7 @@ class BulkAssignForm(forms.Form):
     reports = forms.MultipleChoiceField(choices=(), widget=forms.CheckboxSelectMultiple, label="Reports")
 
     def __init__(self, *args, report_choices=(), **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, auto_id="bulk_%s", **kwargs)
         self.fields["reports"].choices = report_choices
         _people_fields(self, "— unchanged —")
 

@@ -63,7 +63,7 @@ def test_create_add_and_assign_one_by_one_and_in_bulk(people):
     existing = ReportFactory(name="Existing report", owner=people["owner"])
 
     page = c.get(f"/cycles/{cycle.pk}/setup/").content.decode()
-    tester_choices = re.search(r'<select name="tester" id="id_tester">(.*?)</select>', page, re.S).group(1)
+    tester_choices = re.search(r'<select name="tester" id="add_tester">(.*?)</select>', page, re.S).group(1)
     assert "t1" in tester_choices and "t2" in tester_choices and "o1" not in tester_choices and "tm" not in tester_choices
 
     assert c.post(f"/cycles/{cycle.pk}/setup/add", {"report": existing.pk}).status_code == 302
