@@ -33,14 +33,14 @@ PEOPLE = ("tester", "report_owner", "data_provider")
 @require_http_methods(["GET", "HEAD", "POST"])
 @manager_required
 def cycle_create(request):
-    form = CycleForm(request.POST or None)
+    form = CycleForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         cycle = form.save(commit=False)
         cycle.test_manager = request.user
         cycle.save()
         messages.success(request, f"Cycle {cycle.name} created: add its reports.")
         return redirect("cycle_setup:setup", cycle.pk)
-    return render(request, "cycle_setup/cycle_form.html", {"form": form})
+    return render(request, "cycle_setup/cycle_form.html", {"form": form}, status=400 if form.errors else 200)
 
 
 def _reports(cycle):
@@ -122,7 +122,7 @@ def bulk_assign(request, cycle_id: int):
 @manager_required
 def people(request, cycle_id: int, report_id: int):
     cr = get_object_or_404(CycleReport.objects.select_related("cycle", "report", *PEOPLE), cycle_id=cycle_id, report_id=report_id)
-    form = PeopleForm(request.POST or None, initial={f: getattr(cr, f"{f}_id") for f in PEOPLE})
+    form = PeopleForm(request.POST if request.method == "POST" else None, initial={f: getattr(cr, f"{f}_id") for f in PEOPLE})
     if request.method == "POST" and form.is_valid():
         try:
             assign([cr], {f: form.cleaned_data.get(f) for f in PEOPLE})
@@ -141,7 +141,7 @@ def people(request, cycle_id: int, report_id: int):
 def catalogue(request, report_id: int):
     """Upload a catalogue: the preview of what it changes, and every error."""
     report = get_object_or_404(Report, pk=report_id)
-    form = CatalogueForm(request.POST or None, request.FILES or None)
+    form = CatalogueForm(request.POST, request.FILES) if request.method == "POST" else CatalogueForm()
     context = {"report": report, "form": form, "cycle_id": request.GET.get("cycle", "")}
     if request.method == "POST" and form.is_valid():
         file = form.cleaned_data["file"]
@@ -154,7 +154,7 @@ def catalogue(request, report_id: int):
                 sha256=hashlib.sha256(data).hexdigest(), uploaded_by=request.user,
             )
         return render(request, "cycle_setup/catalogue_preview.html", context, status=400 if plan.errors else 200)
-    return render(request, "cycle_setup/catalogue_upload.html", context)
+    return render(request, "cycle_setup/catalogue_upload.html", context, status=400 if form.errors else 200)
 
 
 @require_POST
