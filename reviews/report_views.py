@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST, require_safe
 from cycles import roles
 from cycles.models import CycleReport, PhaseStatus, TestCycle
 from cycles.registry import registry
-from cycles.workflow_start import TemporalUnavailable, start_workflow
+from cycles.workflow_start import CannotStart, TemporalUnavailable, start_workflow
 
 from . import access
 from .models import AuditEvent, HumanTask
@@ -110,6 +110,8 @@ def start(request, cycle_id: int, report_id: int):
         started = start_workflow(cr, actor=request.user)
     except TemporalUnavailable:
         messages.error(request, "The workflow service is unreachable; please try again in a moment.")
+    except CannotStart as problem:
+        messages.error(request, str(problem))
     else:
         messages.success(request, "The report's workflow started." if started.created else "The workflow was already running.")
     return redirect("reviews:report_status", cr.cycle_id, cr.report_id)

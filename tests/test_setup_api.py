@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from rest_framework.test import APIClient
 
 from cycles import roles
@@ -255,3 +256,20 @@ def test_start_lists_what_cannot_start_and_why(people):
     assert "no tester" in reasons[no_people.report_id] and "no report owner" in reasons[no_people.report_id]
     assert not CycleReport.objects.filter(cycle=cycle, workflow_run_id__gt="").exists()
     assert c.post("/api/cycles/999999/start").status_code == 404
+
+
+def test_a_report_without_its_people_cannot_start_alone_either(people):
+    cr = CycleReportFactory(tester=None, report_owner=None)
+    AttributeFactory(report=cr.report)
+    answer = api(people["manager"]).post(f"/api/cycles/{cr.cycle_id}/reports/{cr.report_id}/start")
+    assert answer.status_code == 409 and "tester" in answer.json()["detail"]
+    page = Client()
+    page.force_login(people["manager"])
+    followed = page.post(f"/cycles/{cr.cycle_id}/reports/{cr.report_id}/start", follow=True)
+    assert "Assign the report" in followed.content.decode()
+    cr.refresh_from_db()
+    assert not cr.workflow_run_id and not CycleReportAttribute.objects.filter(cycle_report=cr).exists()
+    # Its pages still show, with nobody assigned yet.
+    assert page.get(f"/cycles/{cr.cycle_id}/reports/{cr.report_id}/").status_code == 200
+    assert page.get(f"/cycles/{cr.cycle_id}/").status_code == 200
+    assert api(people["manager"]).get(f"/api/cycles/{cr.cycle_id}/reports/{cr.report_id}/status").status_code == 200
