@@ -142,7 +142,9 @@ def catalogue(request, report_id: int):
     """Upload a catalogue: the preview of what it changes, and every error."""
     report = get_object_or_404(Report, pk=report_id)
     form = CatalogueForm(request.POST, request.FILES) if request.method == "POST" else CatalogueForm()
-    context = {"report": report, "form": form, "cycle_id": request.GET.get("cycle", "")}
+    cycle = request.GET.get("cycle", "")
+    # Only where to go back to: anything but an id is ignored.
+    context = {"report": report, "form": form, "cycle_id": cycle if cycle.isdigit() and len(cycle) < 19 else ""}
     if request.method == "POST" and form.is_valid():
         file = form.cleaned_data["file"]
         data = file.read()
@@ -150,7 +152,7 @@ def catalogue(request, report_id: int):
         context["plan"] = plan
         if not plan.errors:
             context["upload"] = CatalogueUpload.objects.create(
-                report=report, filename=file.name[:255], content=data,
+                report=report, filename=file.name.replace("\x00", "")[:255], content=data,
                 sha256=hashlib.sha256(data).hexdigest(), uploaded_by=request.user,
             )
         return render(request, "cycle_setup/catalogue_preview.html", context, status=400 if plan.errors else 200)

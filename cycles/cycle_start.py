@@ -58,7 +58,7 @@ def with_attribute_counts(queryset):
     frozen = CycleReportAttribute.objects.filter(cycle_report=OuterRef("pk"))
     return queryset.annotate(
         has_frozen=Exists(frozen),
-        catalogue_count=Count("report__attributes", filter=Q(report__attributes__retired_at__isnull=True)),
+        catalogue_count=Count("report__attributes", filter=Q(report__attributes__retired_at__isnull=True), distinct=True),
     )
 
 
