@@ -273,3 +273,22 @@ def test_a_report_without_its_people_cannot_start_alone_either(people):
     assert page.get(f"/cycles/{cr.cycle_id}/reports/{cr.report_id}/").status_code == 200
     assert page.get(f"/cycles/{cr.cycle_id}/").status_code == 200
     assert api(people["manager"]).get(f"/api/cycles/{cr.cycle_id}/reports/{cr.report_id}/status").status_code == 200
+
+
+def test_start_while_temporal_is_unreachable_is_a_503_and_starts_nothing(people, settings):
+    from cycles import temporal_client
+
+    from .container_harness import closed_port
+
+    cycle = CycleFactory()
+    cr = CycleReportFactory(cycle=cycle, tester=people["tester"], report_owner=people["owner"])
+    AttributeFactory(report=cr.report)
+    settings.TEMPORAL_ADDRESS = f"127.0.0.1:{closed_port()}"
+    temporal_client.reset()
+    try:
+        answer = api(people["manager"]).post(f"/api/cycles/{cycle.pk}/start")
+    finally:
+        temporal_client.reset()
+    assert answer.status_code == 503 and "unreachable" in answer.json()["detail"]
+    cr.refresh_from_db()
+    assert not cr.workflow_run_id and cr.started_at is None
