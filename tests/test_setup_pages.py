@@ -159,3 +159,21 @@ def test_a_new_cycle_is_listed_for_managers_with_links_to_set_up(people):
     detail = browser(people["manager"]).get(f"/cycles/{cycle.pk}/").content.decode()
     assert f'href="/cycles/{cycle.pk}/setup/"' in detail and f'href="/cycles/{cycle.pk}/dashboard/"' in detail
     assert "Empty so far" not in browser(people["tester"]).get("/cycles/").content.decode()
+
+
+@pytest.mark.parametrize("url", ["/cycles/{c}/setup/", "/api/cycles/{c}/reports/", "/api/cycles/"])
+def test_set_up_lists_in_a_constant_number_of_queries(people, url):
+    counts = []
+    for n in (2, 15):
+        cycle = CycleFactory(test_manager=people["manager"])
+        for i in range(n):
+            cr = CycleReportFactory(cycle=cycle, data_provider=None)
+            rows_of_attributes = 3 if i % 2 else 0
+            for j in range(rows_of_attributes):
+                ReportAttribute.objects.create(report=cr.report, name=f"A{j}", data_type="string")
+        c = browser(people["manager"])
+        with CaptureQueriesContext(connection) as queries:
+            answer = c.get(url.format(c=cycle.pk))
+        assert answer.status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
