@@ -151,6 +151,8 @@ def catalogue(request, report_id: int):
         plan = import_catalogue(report, file.name, data, dry_run=True)
         context["plan"] = plan
         if not plan.errors:
+            # A new preview replaces this person's earlier ones never confirmed.
+            CatalogueUpload.objects.filter(report=report, uploaded_by=request.user, applied_at__isnull=True).delete()
             context["upload"] = CatalogueUpload.objects.create(
                 report=report, filename=file.name.replace("\x00", "")[:255], content=data,
                 sha256=hashlib.sha256(data).hexdigest(), uploaded_by=request.user,

@@ -87,6 +87,7 @@ def test_create_add_and_assign_one_by_one_and_in_bulk(people):
 def test_catalogue_previewed_then_confirmed_once(people):
     c = browser(people["manager"])
     report = ReportFactory()
+    c.post(f"/reports/{report.pk}/catalogue/", {"file": SimpleUploadedFile("c.csv", csv_bytes(catalogue_rows(2)))})
     preview = c.post(f"/reports/{report.pk}/catalogue/", {"file": SimpleUploadedFile("c.csv", csv_bytes(catalogue_rows(5)))})
     assert preview.status_code == 200
     assert "5 to create · 0 to update · 0 to remove" in preview.content.decode()
