@@ -138,7 +138,13 @@ def main() -> int:
         temporal_client.reset()
         temporal_client.call(lambda client: client.count_workflows())  # connect once, outside the timing
         if args.worker:
+            import logging
+
             from cycles.worker import build_worker
+
+            # One line per activity would bury the figures.
+            for name in ("cycles.activities", "temporalio"):
+                logging.getLogger(name).setLevel(logging.WARNING)
 
             async def run_worker():
                 import asyncio
