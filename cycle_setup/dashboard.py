@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Prefetch
+from django.urls import reverse
 from django.utils import timezone
 
 from cycles.models import CycleReport, TestCycle
@@ -41,6 +42,24 @@ class Row:
     due_at: datetime | None
     state: str
     escalated: bool
+    url: str = ""
+
+    # Formatted here rather than by template filters: 500 rows render
+    # noticeably faster (the page's target is 500 ms).
+    @staticmethod
+    def _shown(moment) -> tuple[str, str]:
+        if moment is None:
+            return "", ""
+        local = timezone.localtime(moment)
+        return local.isoformat(), local.strftime("%Y-%m-%d %H:%M")
+
+    @property
+    def since_shown(self) -> tuple[str, str]:
+        return self._shown(self.since)
+
+    @property
+    def due_shown(self) -> tuple[str, str]:
+        return self._shown(self.due_at)
 
     @property
     def state_label(self) -> str:
@@ -71,6 +90,8 @@ def rows(cycle: TestCycle) -> list[Row]:
         .order_by("report__name")
     )
     now = timezone.now()
+    # One reversal for every row's link (reversing 500 times shows in the time).
+    link = reverse("reviews:report_status", args=[cycle.pk, 0])[: -len("0/")]
     out = []
     for cr in reports:
         task = cr.open_tasks[0] if cr.open_tasks else None
@@ -93,6 +114,7 @@ def rows(cycle: TestCycle) -> list[Row]:
                 due_at=task.due_at if task else None,
                 state=state,
                 escalated=bool(task and task.state == HumanTask.State.ESCALATED),
+                url=f"{link}{cr.report_id}/",
             )
         )
     return out
