@@ -20,6 +20,7 @@ from scoping.workflow_steps import TESTER_REVIEW
 from .factories import UserFactory
 from .setup_files import catalogue_rows, csv_bytes, xlsx_bytes
 from .temporal_harness import wait_until
+from .test_browser_csp import RECORD_VIOLATIONS
 from .test_browser_scoping import _expect, log_in
 
 pytestmark = [pytest.mark.temporal, pytest.mark.browser]
@@ -43,11 +44,19 @@ def test_set_up_a_cycle_start_it_and_watch_it_in_chromium(browser_page, live_ser
     for name, data in files.items():
         (tmp_path / name).write_bytes(data)
 
+    # Every set-up page under the Content-Security-Policy: no violation.
+    page.context.add_init_script(RECORD_VIOLATIONS)
+    violations: list[str] = []
+
+    def no_csp_violation():
+        violations.extend(f"{page.url}: {v}" for v in page.evaluate("window.__cspViolations || []"))
+
     log_in(page, base, manager)
     page.get_by_role("navigation").get_by_role("link", name="Cycles").click()
     page.get_by_role("link", name="New cycle").click()
     page.get_by_label("Name").fill("Q3 2026 browser")
     page.get_by_label("Period end").fill("2026-09-30")
+    no_csp_violation()
     page.shots.take(page, "new cycle")
     page.get_by_role("button", name="Create the cycle").click()
     expect(page.get_by_role("heading", name="Set up Q3 2026 browser")).to_be_visible()
@@ -65,6 +74,7 @@ def test_set_up_a_cycle_start_it_and_watch_it_in_chromium(browser_page, live_ser
     for name in REPORTS:
         page.get_by_label(f"Select {name}").check()
     page.locator("#assign").get_by_label("Tester").select_option(label="tester1")
+    no_csp_violation()
     page.shots.take(page, "bulk assign")
     page.locator("#assign").get_by_role("button", name="Assign").click()
     expect(page.get_by_text("3 reports assigned.")).to_be_visible()
@@ -81,6 +91,7 @@ def test_set_up_a_cycle_start_it_and_watch_it_in_chromium(browser_page, live_ser
     expect(errors).to_have_count(2)
     expect(errors.nth(0)).to_contain_text("Data Type")
     expect(errors.nth(1)).to_contain_text("The name is empty.")
+    no_csp_violation()
     page.shots.take(page, "bad spreadsheet refused")
     assert not ReportAttribute.objects.filter(report__name=REPORTS[0]).exists()
     page.goto(f"{base}/cycles/{cycle.pk}/setup/")
@@ -88,6 +99,7 @@ def test_set_up_a_cycle_start_it_and_watch_it_in_chromium(browser_page, live_ser
     for report_name, filename, count in ((REPORTS[0], "loans.csv", 5), (REPORTS[1], "loans.csv", 5), (REPORTS[2], "deposits.xlsx", 4)):
         upload(report_name, filename)
         expect(page.locator("#catalogue-summary")).to_contain_text(f"{count} to create")
+        no_csp_violation()
         page.shots.take(page, f"preview {filename}")
         page.get_by_role("button", name="Confirm and save").click()
         expect(page.get_by_text(f"Catalogue saved: {count} created")).to_be_visible()
@@ -110,5 +122,7 @@ def test_set_up_a_cycle_start_it_and_watch_it_in_chromium(browser_page, live_ser
         expect(row.locator("td").nth(3)).to_have_text("tester1")
         expect(row).to_contain_text("Waiting for a person")
     expect(page.locator("table.steps")).to_contain_text(re.compile(r"Scoping: Tester review\s*3"))
+    no_csp_violation()
     page.shots.take(page, "dashboard every report waiting for its tester")
+    assert not violations, violations
     assert CycleReport.objects.filter(cycle=cycle, workflow_run_id__gt="").count() == 3
