@@ -46,9 +46,11 @@ def _csv_rows(data: bytes, max_rows: int) -> list[tuple[int, list[str]]]:
     rows = []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        for cells in reader:
+        # Numbered by record, as a spreadsheet numbers its rows (a quoted
+        # cell may span lines of the file).
+        for number, cells in enumerate(reader, start=1):
             if any(cell.strip() for cell in cells):
-                rows.append((reader.line_num, [cell.strip() for cell in cells]))
+                rows.append((number, [cell.strip() for cell in cells]))
                 if len(rows) > max_rows + 1:
                     raise UnreadableFile(f"The file has more than {max_rows} attribute rows.")
     except csv.Error as exc:

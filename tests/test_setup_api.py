@@ -204,6 +204,10 @@ def test_bad_spreadsheet_refused_with_every_error_and_nothing_saved(people):
             assert answer.json()["saved"] is False
     assert list(ReportAttribute.objects.filter(report=report).values_list("name", flat=True)) == ["Kept"]
 
+    # Rows as a spreadsheet numbers them: a description over two lines and a
+    # blank row count as one row each.
+    multi = b'name,type,description\nA,string,"two\nlines"\n\nB,blob,x\n'
+    assert [(e["row"], e["column"]) for e in upload(c, report.pk, "m.csv", multi).json()["errors"]] == [(4, "type")]
     no_name = upload(c, report.pk, "x.csv", b"line,type\n1,string\n")
     assert no_name.status_code == 400 and no_name.json()["errors"][0]["column"] == "name"
     for name, data in (("empty.csv", b""), ("latin.csv", "name,type\nSal\xe9,string\n".encode("latin-1")), ("fake.xlsx", b"PK\x03\x04junk")):
