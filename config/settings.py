@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "scoping",
     "sampling",
     "reviews",
+    # Setting cycles up (issue 12): pages, API and dashboard for test managers.
+    "cycle_setup",
     # After axes and knox: its admin replaces theirs.
     "accounts",
 ]
@@ -420,3 +422,10 @@ if POPULATION_STORAGE_BACKEND == "django.core.files.storage.FileSystemStorage":
         **POPULATION_STORAGE_OPTIONS,
     }
 STORAGES["populations"] = {"BACKEND": POPULATION_STORAGE_BACKEND, "OPTIONS": POPULATION_STORAGE_OPTIONS}
+
+# --- Setting up a cycle (issue 12): catalogues and starting a whole cycle ----
+# Largest attribute catalogue file accepted (bytes) and its most attribute rows.
+CATALOGUE_MAX_BYTES = env.int("CATALOGUE_MAX_BYTES", default=20 * 1024**2)
+CATALOGUE_MAX_ROWS = env.int("CATALOGUE_MAX_ROWS", default=20_000)
+# Workflow starts in flight at once when a whole cycle starts.
+CYCLE_START_CONCURRENCY = env.int("CYCLE_START_CONCURRENCY", default=32)

@@ -302,6 +302,27 @@ MATRIX = [
     ("api reassign, invalid", "post", "/api/tasks/{review_task}/reassign", {}, only(400, MANAGERS, 403, anonymous=401)),
     ("api reassign by GET", "get", "/api/tasks/{review_task}/reassign", None, expect(405, anonymous=401)),
     ("api reassign, unknown task", "post", "/api/tasks/999999/reassign", {"to": "x", "reason": "y"}, only(404, MANAGERS, 403, anonymous=401)),
+    # --- Setting cycles up (issue 12): test managers and admins only; unknown
+    # cycles for the starts, which would otherwise start workflows for real.
+    ("api cycles", "get", "/api/cycles/", None, only(200, MANAGERS, 403, anonymous=401)),
+    ("api cycles, invalid", "post", "/api/cycles/", {}, only(400, MANAGERS, 403, anonymous=401)),
+    ("api cycle reports", "get", "/api/cycles/{c}/reports/", None, only(200, MANAGERS, 403, anonymous=401)),
+    ("api cycle reports add, invalid", "post", "/api/cycles/{c}/reports/", {}, only(400, MANAGERS, 403, anonymous=401)),
+    ("api cycle assign, invalid", "post", "/api/cycles/{c}/assign", {}, only(400, MANAGERS, 403, anonymous=401)),
+    ("api cycle start, unknown", "post", "/api/cycles/999999/start", {}, only(404, MANAGERS, 403, anonymous=401)),
+    ("api catalogue import, not multipart", "post", "/api/reports/{R}/attributes/import", {}, only(415, MANAGERS, 403, anonymous=401)),
+    ("new cycle page", "get", "/cycles/new/", None, only(200, MANAGERS, 403)),
+    ("new cycle post, invalid", "post", "/cycles/new/", {}, only(400, MANAGERS, 403)),
+    ("set-up page", "get", "/cycles/{c}/setup/", None, only(200, MANAGERS, 403)),
+    ("set-up add, invalid", "post", "/cycles/{c}/setup/add", {}, only(400, MANAGERS, 403)),
+    ("set-up assign, invalid", "post", "/cycles/{c}/setup/assign", {}, only(400, MANAGERS, 403)),
+    ("set-up people O", "get", "/cycles/{c}/setup/reports/{O}/people/", None, only(200, MANAGERS, 403)),
+    ("set-up start, unknown", "post", "/cycles/999999/setup/start", {}, only(404, MANAGERS, 403)),
+    ("dashboard", "get", "/cycles/{c}/dashboard/", None, only(200, MANAGERS, 403)),
+    ("dashboard csv", "get", "/cycles/{c}/dashboard.csv", None, only(200, MANAGERS, 403)),
+    ("catalogue page R", "get", "/reports/{R}/catalogue/", None, only(200, MANAGERS, 403)),
+    ("catalogue post R, invalid", "post", "/reports/{R}/catalogue/", {}, only(400, MANAGERS, 403)),
+    ("catalogue confirm, unknown", "post", "/reports/{R}/catalogue/999999/confirm", {}, only(404, MANAGERS, 403)),
     # --- API documentation: for signed-in users -------------------------------
     ("api schema", "get", "/api/schema/", None, expect(200, anonymous=401)),
     ("api docs", "get", "/api/docs/", None, expect(200)),
@@ -323,6 +344,9 @@ READ_ONLY_PAGES = [
     ("agreement csv", "/cycles/{c}/recommendation-agreement.csv"),
     ("model-call ledger csv", "/cycles/{c}/model-calls.csv"),
     ("status R", CR % "R" + "/"),
+    ("set-up page", "/cycles/{c}/setup/"),
+    ("dashboard", "/cycles/{c}/dashboard/"),
+    ("dashboard csv", "/cycles/{c}/dashboard.csv"),
 ]
 MATRIX += [(f"{name} by POST", "post", url, {}, expect(405)) for name, url in READ_ONLY_PAGES]
 
