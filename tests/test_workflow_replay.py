@@ -97,6 +97,8 @@ def _by_version(tag):
 RECORDED = {
     "v1": {"approved_first_time", "rejection_round"},
     "v2": {"approved_first_time", "rejection_round", "escalation", "reassignment", "no_search_attributes"},
+    # The phase mechanism with Scoping and Sample Selection, before Evidence.
+    "v3": {"approved_first_time", "rejection_round", "escalation", "reassignment", "no_search_attributes"},
 }
 
 
