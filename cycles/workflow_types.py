@@ -39,6 +39,9 @@ PATCH_PHASE_MECHANISM = "phases-through-the-human-step-mechanism"
 # Runs started before the phase mechanism go on to the phases after Scoping
 # once their Scoping completes.
 PATCH_LEGACY_RUNS_CONTINUE = "runs-before-phases-continue-after-scoping"
+# The Evidence phase after Sample Selection: runs that completed (or were
+# replayed to completion) before it existed replay without it.
+PATCH_EVIDENCE_PHASE = "evidence-phase-after-sample-selection"
 
 
 def workflow_id_for(cycle_id: int, report_id: int) -> str:

@@ -1,0 +1,114 @@
+"""The provider's evidence form and the tester's review form: one field per
+record × attribute, read into the same payload as the API's serializers."""
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+
+from . import evidence_rules
+
+
+class EvidenceUploadForm(forms.Form):
+    sample_id = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    file = forms.FileField(label="Evidence file")
+
+
+class _PerRecordForm(forms.Form):
+    submission_token = forms.CharField(widget=forms.HiddenInput, max_length=200)
+
+    def __init__(self, *args, samples=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.samples = list(samples)
+        self.fields["submission_token"].initial = uuid.uuid4().hex
+
+
+class EvidenceForm(_PerRecordForm):
+    """`value_<sample>_<attribute>` and `note_<sample>` per record of the round."""
+
+    def __init__(self, *args, attributes=(), files=None, drafts=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.attributes = list(attributes)
+        self.files = files or {}
+        drafts = drafts or {}
+        for item in self.samples:
+            draft = drafts.get(item.pk)
+            for attribute in self.attributes:
+                self.fields[f"value_{item.pk}_{attribute.pk}"] = forms.CharField(
+                    required=False, max_length=evidence_rules.MAX_VALUE, label=attribute.name,
+                    initial=(draft.source_values.get(str(attribute.pk), "") if draft else ""),
+                )
+            self.fields[f"note_{item.pk}"] = forms.CharField(
+                required=False, max_length=evidence_rules.MAX_NOTE, widget=forms.Textarea(attrs={"rows": 2}),
+                label="Note", initial=draft.note if draft else "",
+            )
+
+    def drafts(self) -> dict[int, dict]:
+        """What was entered per record, valid or not, for the draft."""
+        data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
+        return {
+            item.pk: {
+                "source_values": {
+                    str(a.pk): (data.get(f"value_{item.pk}_{a.pk}") or "").strip()
+                    for a in self.attributes
+                    if (data.get(f"value_{item.pk}_{a.pk}") or "").strip()
+                },
+                "note": (data.get(f"note_{item.pk}") or "").strip(),
+            }
+            for item in self.samples
+        }
+
+    def rows(self):
+        """(record, [bound value fields], note field, files) for the template."""
+        return [
+            (item, [self[f"value_{item.pk}_{a.pk}"] for a in self.attributes], self[f"note_{item.pk}"], self.files.get(item.pk, []))
+            for item in self.samples
+        ]
+
+    def payload(self) -> dict:
+        drafts = self.drafts()
+        return {
+            "samples": [
+                {
+                    "sample_id": item.pk,
+                    **drafts[item.pk],
+                    "file_ids": [f.pk for f in self.files.get(item.pk, [])],
+                }
+                for item in sorted(self.samples, key=lambda i: i.pk)
+            ]
+        }
+
+
+class EvidenceReviewForm(_PerRecordForm):
+    """`decision_<sample>` (accept / return) and `comments_<sample>`."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for item in self.samples:
+            self.fields[f"decision_{item.pk}"] = forms.ChoiceField(
+                choices=[("accept", "Accept"), ("return", "Return to the provider")], widget=forms.RadioSelect,
+                label=f"Record {item.record.key}",
+            )
+            self.fields[f"comments_{item.pk}"] = forms.CharField(
+                required=False, max_length=evidence_rules.MAX_COMMENTS, widget=forms.Textarea(attrs={"rows": 2}), label="Comments"
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        for item in self.samples:
+            if cleaned.get(f"decision_{item.pk}") == "return" and not (cleaned.get(f"comments_{item.pk}") or "").strip():
+                self.add_error(f"comments_{item.pk}", "Comments are required when evidence is returned.")
+        return cleaned
+
+    def payload(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "decisions": [
+                {
+                    "sample_id": item.pk,
+                    "accepted": data[f"decision_{item.pk}"] == "accept",
+                    "comments": (data.get(f"comments_{item.pk}") or "").strip(),
+                }
+                for item in sorted(self.samples, key=lambda i: i.pk)
+            ]
+        }
