@@ -33,7 +33,7 @@ def _applied_version(model):
 def _section(cycle_report, user):
     rows = list(results.current(cycle_report))
     return "evidence/_report_section.html", {
-        "evidence_rounds": EvidenceSubmission.objects.filter(cycle_report=cycle_report).order_by("version").select_related("review"),
+        "evidence_rounds": EvidenceSubmission.objects.filter(cycle_report=cycle_report).order_by("version").select_related("submitted_by", "review__decided_by"),
         "test_results": rows,
         "mismatches": sum(not r.match for r in rows),
     }

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from cycles.request_limits import accepts_uploads
 from reviews.step_pages import StepVisit, visible_cycle_report
 
-from . import downloads, evidence_rules, rounds, uploads
+from . import downloads, evidence_rules, exports, rounds, uploads
 from .errors import EvidenceError
 from .forms import EvidenceForm, EvidenceReviewForm, EvidenceUploadForm
 from .models import EvidenceDecision, EvidenceDraft, SubmittedEvidence
@@ -153,6 +153,16 @@ def evidence_review(request, cycle_id: int, report_id: int):
         {"cr": cr, "task": visit.task, "on_behalf_of": visit.on_behalf_of, "form": form, "submission": submission, "rows": rows},
         status=400 if request.method == "POST" else 200,
     )
+
+
+@require_GET
+def test_results_csv(request, cycle_id: int, report_id: int):
+    return exports.csv_response(visible_cycle_report(request, cycle_id, report_id))
+
+
+@require_GET
+def test_results_xlsx(request, cycle_id: int, report_id: int):
+    return exports.xlsx_response(visible_cycle_report(request, cycle_id, report_id))
 
 
 @require_GET

@@ -170,6 +170,14 @@ def test_evidence_over_the_api_with_one_returned_record(awaiting_evidence, tempo
     versions = TestResult.objects.filter(sample_id=ids[0], attribute=amount).order_by("version")
     assert [(v.version, v.result, v.superseded_at is None) for v in versions] == [(1, "", False), (2, "fail", True)]
 
+    # Exported with the evidence's file names and SHA-256, mismatches first.
+    exported = login(cr.tester).get(f"/cycles/{cr.cycle_id}/reports/{cr.report_id}/test-results.csv")
+    assert exported["Content-Disposition"] == f'attachment; filename="cycle-{cr.cycle_id}-report-{cr.report_id}-test-results.csv"'
+    lines = b"".join(exported.streaming_content).decode().splitlines()
+    assert lines[0].startswith("record,sample_id,attribute") and len(lines) == 1 + len(results)
+    assert lines[1].startswith(f"{samples[0]['record_key']},{ids[0]},") and ",fail,Booked 5.00 above the statement," in lines[1]
+    assert uploaded[ids[0]]["sha256"] in lines[1] and "right.pdf" in lines[1]
+
 
 def test_evidence_by_the_forms_with_one_returned_record(awaiting_evidence, temporal):
     cr = awaiting_evidence
