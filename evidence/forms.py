@@ -112,3 +112,32 @@ class EvidenceReviewForm(_PerRecordForm):
                 for item in sorted(self.samples, key=lambda i: i.pk)
             ]
         }
+
+
+class TestResultsForm(forms.Form):
+    """`result_<id>` (pass / fail, or left as it is) and `note_<id>` per
+    current result (by the TestResult row's id)."""
+
+    __test__ = False
+
+    def __init__(self, *args, results=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.results = list(results)
+        for r in self.results:
+            self.fields[f"result_{r.pk}"] = forms.ChoiceField(
+                required=False, choices=[("", "—"), ("pass", "Pass"), ("fail", "Fail")], initial=r.result,
+                label=f"{r.sample.record.key} {r.attribute.name}",
+            )
+            self.fields[f"note_{r.pk}"] = forms.CharField(required=False, max_length=5000, initial=r.note, label="Note")
+
+    def rows(self):
+        return [(r, self[f"result_{r.pk}"], self[f"note_{r.pk}"]) for r in self.results]
+
+    def confirmations(self) -> list[dict]:
+        data = self.cleaned_data
+        return [
+            {"sample_id": r.sample_id, "attribute_id": r.attribute_id, "result": data[f"result_{r.pk}"],
+             "note": data.get(f"note_{r.pk}") or ""}
+            for r in self.results
+            if data.get(f"result_{r.pk}")
+        ]

@@ -66,6 +66,8 @@ def confirm(cycle_report, user, rows: list[dict]) -> list[TestResult]:
             if previous is None:
                 raise EvidenceError(f"No test result for sample {row['sample_id']} and attribute {row['attribute_id']}.")
             note = (row.get("note") or "").strip()
+            if (previous.result, previous.note) == (row["result"], note):
+                continue  # already confirmed so (a form sent twice): no new version
             if (row["result"] == "fail" or not previous.match) and not note:
                 raise EvidenceError(
                     f"Sample {row['sample_id']}, attribute {row['attribute_id']}: a note is required for a fail or for a pass on a mismatch."
@@ -80,6 +82,8 @@ def confirm(cycle_report, user, rows: list[dict]) -> list[TestResult]:
                     decided_by=user, decided_at=now,
                 )
             )
+        if not saved:
+            return saved
         audit.record(
             AuditEvent.Event.SUBMISSION_ACCEPTED,
             cycle_report,

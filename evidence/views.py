@@ -5,6 +5,7 @@ file download. What every step's page does is reviews.step_pages."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -13,9 +14,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from cycles.request_limits import accepts_uploads
 from reviews.step_pages import StepVisit, visible_cycle_report
 
-from . import downloads, evidence_rules, exports, rounds, uploads
+from . import downloads, evidence_rules, exports, results, rounds, uploads
 from .errors import EvidenceError
-from .forms import EvidenceForm, EvidenceReviewForm, EvidenceUploadForm
+from .forms import EvidenceForm, EvidenceReviewForm, EvidenceUploadForm, TestResultsForm
 from .models import EvidenceDecision, EvidenceDraft, SubmittedEvidence
 from .workflow_steps import EVIDENCE_REVIEW, EVIDENCE_SUBMISSION
 
@@ -151,6 +152,36 @@ def evidence_review(request, cycle_id: int, report_id: int):
         request,
         "evidence/evidence_review.html",
         {"cr": cr, "task": visit.task, "on_behalf_of": visit.on_behalf_of, "form": form, "submission": submission, "rows": rows},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def test_results_page(request, cycle_id: int, report_id: int):
+    """The results, mismatches first; the tester confirms them as pass or
+    fail with a note (every confirmation a new version)."""
+    cr = visible_cycle_report(request, cycle_id, report_id)
+    can_confirm = results.may_confirm(request.user, cr)
+    current = list(results.current(cr))
+    form = TestResultsForm(request.POST if request.method == "POST" else None, results=current)
+    if request.method == "POST":
+        if not can_confirm:
+            raise PermissionDenied("Only the report's tester, or their delegate, confirms its test results.")
+        if form.is_valid() and not form.confirmations():
+            messages.info(request, "No result was chosen: nothing confirmed.")
+            return redirect(request.path)
+        if form.is_valid():
+            try:
+                saved = results.confirm(cr, request.user, form.confirmations())
+            except EvidenceError as problem:
+                form.add_error(None, problem.message)
+            else:
+                messages.success(request, f"{len(saved)} test results confirmed.")
+                return redirect(request.path)
+    return render(
+        request,
+        "evidence/test_results.html",
+        {"cr": cr, "form": form, "can_confirm": can_confirm, "mismatches": sum(not r.match for r in current)},
         status=400 if request.method == "POST" else 200,
     )
 

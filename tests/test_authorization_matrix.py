@@ -253,6 +253,9 @@ MATRIX = [
     ("evidence review S (not awaiting)", "get", CR % "S" + "/evidence-review/", None, only(302, VIEWERS_R, 404)),
     ("evidence review post S (not awaiting)", "post", CR % "S" + "/evidence-review/", {"submission_token": "x"}, only(302, VIEWERS_R, 404)),
     ("evidence file, unknown", "get", CR % "S" + "/evidence/999999/", None, expect(404)),
+    ("test results page S", "get", CR % "S" + "/test-results/", None, only(200, VIEWERS_R, 404)),
+    # Nothing chosen: the tester's (and delegate's) post confirms nothing and returns to the page.
+    ("test results post S", "post", CR % "S" + "/test-results/", {}, {**form_of(302, ("tester", "delegate"))}),
     ("test results csv S", "get", CR % "S" + "/test-results.csv", None, only(200, VIEWERS_R, 404)),
     ("test results xlsx S", "get", CR % "S" + "/test-results.xlsx", None, only(200, VIEWERS_R, 404)),
     # --- Django admin: staff only (the others are sent to the admin's login);

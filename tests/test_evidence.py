@@ -236,3 +236,20 @@ def test_evidence_by_the_forms_with_one_returned_record(awaiting_evidence, tempo
     assert 'id="evidence-section"' in report and 'id="mismatch-count">0<' in report
     assert EvidenceReview.objects.filter(cycle_report=cr).count() == 2
     assert EvidenceFile.objects.filter(cycle_report=cr).count() == len(items)
+
+    # The tester confirms results on their page: a fail needs a note; a form
+    # sent twice makes no second version; the owner may look, not confirm.
+    results_page = f"/cycles/{cr.cycle_id}/reports/{cr.report_id}/test-results/"
+    first = TestResult.objects.filter(cycle_report=cr).order_by("id").first()
+    refused = tester.post(results_page, {f"result_{first.pk}": "fail", f"note_{first.pk}": ""})
+    assert refused.status_code == 400 and "a note is required" in refused.content.decode()
+    confirmed = {f"result_{first.pk}": "fail", f"note_{first.pk}": "Source shows another value"}
+    assert tester.post(results_page, confirmed).status_code == 302
+    current = TestResult.objects.get(cycle_report=cr, sample=first.sample, attribute=first.attribute, superseded_at__isnull=True)
+    assert (current.version, current.result, current.decided_by) == (2, "fail", cr.tester)
+    again = {f"result_{current.pk}": "fail", f"note_{current.pk}": "Source shows another value"}
+    assert tester.post(results_page, again).status_code == 302
+    assert TestResult.objects.filter(sample=first.sample, attribute=first.attribute).count() == 2
+    owner = login(cr.report_owner)
+    assert owner.get(results_page).status_code == 200
+    assert owner.post(results_page, {f"result_{current.pk}": "pass"}).status_code == 403

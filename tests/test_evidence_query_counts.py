@@ -94,7 +94,12 @@ def report_page(n):
     return as_user(cr.tester), f"/cycles/{cr.cycle_id}/reports/{cr.report_id}/", 'class="mismatch"'
 
 
-PAGES = [provider_page, review_page, api_test_results, csv_export, report_page]
+def results_page(n):
+    cr = _report(n, under_review=True)
+    return as_user(cr.tester), f"/cycles/{cr.cycle_id}/reports/{cr.report_id}/test-results/", 'class="mismatch"'
+
+
+PAGES = [provider_page, review_page, api_test_results, csv_export, report_page, results_page]
 
 
 @pytest.mark.django_db
