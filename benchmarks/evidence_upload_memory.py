@@ -56,6 +56,7 @@ def make_report():
     from cycles.models import CycleReport, Report, TestCycle
     from reviews.models import HumanTask
     from sampling.models import SampleItem, SampleSet
+    from evidence.workflow_steps import EVIDENCE_SUBMISSION
     from sampling.population_ingest import ingest
 
     User = get_user_model()
@@ -81,7 +82,7 @@ def make_report():
     )
     item = SampleItem.objects.create(sample_set=sample_set, record=population.records.get(), position=1, reason="bench")
     HumanTask.objects.create(
-        kind="evidence_submission", cycle_report=cr, assignee=provider, original_assignee=provider,
+        kind=EVIDENCE_SUBMISSION, cycle_report=cr, assignee=provider, original_assignee=provider,
         opened_at=now, due_at=now + timezone.timedelta(days=5), workflow_id=cr.expected_workflow_id,
     )
     return cr, item, tokens.issue(provider)[1]

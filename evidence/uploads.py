@@ -20,7 +20,7 @@ from reviews import audit
 from reviews.models import AuditEvent
 
 from . import file_types, scanning
-from .errors import FileRefused, FileTooLarge
+from .errors import FileTooLarge
 from .models import EvidenceFile
 
 STORAGE_ALIAS = "evidence"

@@ -4,6 +4,8 @@ page (files, reported against source values, accept or return) and the
 file download. What every step's page does is reviews.step_pages."""
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
@@ -111,8 +113,6 @@ def _evidence_submission(request, cycle_id: int, report_id: int):
 
 
 def _as_objects(rows):
-    from types import SimpleNamespace
-
     return [SimpleNamespace(**row) for row in rows]
 
 
