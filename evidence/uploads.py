@@ -55,7 +55,14 @@ class _CheckedReader:
 
     def __init__(self, file, is_text: bool):
         self._file = file
-        self._text = file_types.TextCheck() if is_text else None
+        self._is_text = is_text
+        self.rewind()
+
+    def rewind(self) -> None:
+        """Back to the start (a storage backend that retries its upload):
+        the figures then describe one whole pass."""
+        self._file.seek(0)
+        self._text = file_types.TextCheck() if self._is_text else None
         self._hash = hashlib.sha256()
         self.size = 0
 
@@ -95,7 +102,10 @@ class _StoredFile:
     def read(self, n=-1):
         return self._reader.read(n)
 
-    def seek(self, *args):
+    def seek(self, offset: int = 0, whence: int = 0):
+        if (offset, whence) != (0, 0):
+            raise OSError("only a rewind to the start is supported")
+        self._reader.rewind()
         return 0
 
     def tell(self):
@@ -112,7 +122,6 @@ def store(cycle_report, sample, uploaded, user) -> EvidenceFile:
         raise too_large()
     uploaded.seek(0)
     detected = file_types.detect(uploaded.read(file_types.SNIFF_BYTES), uploaded.name)
-    uploaded.seek(0)
     storage = evidence_storage()
     name = f"evidence/{cycle_report.pk}/{uuid.uuid4().hex}.{detected.extension}"
     reader = _CheckedReader(uploaded, detected.is_text)
