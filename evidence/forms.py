@@ -58,6 +58,18 @@ class EvidenceForm(_PerRecordForm):
             for item in self.samples
         }
 
+    def check_complete(self) -> bool:
+        """Before submitting: a file and every source value per record, each
+        gap named where it is (the API answers the same from evidence_rules)."""
+        for item in self.samples:
+            if not self.files.get(item.pk):
+                self.add_error(None, f"Record {item.record.key} has no file: upload at least one.")
+            for attribute in self.attributes:
+                name = f"value_{item.pk}_{attribute.pk}"
+                if not (self.cleaned_data.get(name) or "").strip():
+                    self.add_error(name, f"Enter the {attribute.name} of record {item.record.key} as the source shows it.")
+        return not self.errors
+
     def rows(self):
         """(record, [bound value fields], note field, files) for the template."""
         return [

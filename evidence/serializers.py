@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from types import SimpleNamespace
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cycles.strict_fields import StrictBooleanField, StrictIntegerField
@@ -15,6 +16,7 @@ from .models import EvidenceFile
 MAX_SAMPLES = 10000
 
 
+@extend_schema_field({"oneOf": [{"type": "string"}, {"type": "number"}]})
 class SourceValueField(serializers.Field):
     """A source value as the provider read it: text, or a JSON number."""
 

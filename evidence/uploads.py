@@ -68,7 +68,7 @@ class _CheckedReader:
 
     def read(self, n: int = -1) -> bytes:
         if n is None or n < 0:
-            n = CHUNK
+            return b"".join(iter(lambda: self.read(CHUNK), b""))
         data = self._file.read(n)
         self._hash.update(data)
         self.size += len(data)

@@ -91,12 +91,12 @@ def _evidence_submission(request, cycle_id: int, report_id: int):
             if "submit" not in request.POST:
                 messages.success(request, "Draft saved.")
                 return redirect(request.path)
-            problems = evidence_rules.submission_problems(
+            problems = [] if not form.check_complete() else evidence_rules.submission_problems(
                 [s.pk for s in samples], [a.pk for a in attributes], _as_objects(form.payload()["samples"])
             )
             for problem in problems:
                 form.add_error(None, problem)
-            if not problems:
+            if form.is_valid() and not problems:
                 done = visit.submit(form)
                 if done is not None:
                     return done

@@ -203,7 +203,7 @@ def test_evidence_by_the_forms_with_one_returned_record(awaiting_evidence, tempo
     assert provider.post(page, draft).status_code == 302
     assert f'name="{first_field}"' in provider.get(page).content.decode()
     incomplete = provider.post(page, {**draft, "submit": "1"})
-    assert incomplete.status_code == 400 and "is missing" in incomplete.content.decode()
+    assert incomplete.status_code == 400 and "as the source shows it" in incomplete.content.decode()
     submitted = provider.post(page, {**form, "submit": "1"})
     assert submitted.status_code == 302
     helpers.wait_for_awaiting(temporal, cr, "evidence_review")
