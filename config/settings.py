@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "cycles",
     "scoping",
     "sampling",
+    "evidence",
     "reviews",
     # Setting cycles up (issue 12): pages, API and dashboard for test managers.
     "cycle_setup",
@@ -429,3 +430,31 @@ CATALOGUE_MAX_BYTES = env.int("CATALOGUE_MAX_BYTES", default=20 * 1024**2)
 CATALOGUE_MAX_ROWS = env.int("CATALOGUE_MAX_ROWS", default=20_000)
 # Workflow starts in flight at once when a whole cycle starts.
 CYCLE_START_CONCURRENCY = env.int("CYCLE_START_CONCURRENCY", default=32)
+# --- Evidence: the data provider's files and the test results (issue 14) ------
+# Largest evidence file accepted (bytes): larger answers 413.
+EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=100 * 1024**2)
+# Types accepted, as detected from the content (evidence/file_types.py).
+EVIDENCE_ALLOWED_TYPES = env.list(
+    "EVIDENCE_ALLOWED_TYPES", default=["pdf", "png", "jpg", "tif", "gif", "xlsx", "docx", "csv", "txt"]
+)
+# Dotted path of a callable(file, info) that may refuse a file by raising
+# evidence.scanning.FileRefused (an antivirus, a DLP check); no-op by default.
+EVIDENCE_SCANNER = env.str("EVIDENCE_SCANNER", default="evidence.scanning.accept_every_file")
+# Amounts (decimal attributes) match when they differ by at most this much.
+EVIDENCE_AMOUNT_TOLERANCE = env.str("EVIDENCE_AMOUNT_TOLERANCE", default="0.01")
+# Date formats a date is read in before comparing (strptime formats).
+EVIDENCE_DATE_FORMATS = env.list(
+    "EVIDENCE_DATE_FORMATS", default=["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%d %b %Y", "%d-%b-%Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y"]
+)
+# Where evidence files are kept: under a folder no URL serves (downloads go
+# through a view that checks access), or any Django storage backend.
+EVIDENCE_STORAGE_BACKEND = env.str("EVIDENCE_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage")
+EVIDENCE_STORAGE_OPTIONS = env.json("EVIDENCE_STORAGE_OPTIONS", default={})
+if EVIDENCE_STORAGE_BACKEND == "django.core.files.storage.FileSystemStorage":
+    EVIDENCE_STORAGE_OPTIONS = {
+        "location": env.str("EVIDENCE_STORAGE_DIR", default=str(LOCAL_DIR / "evidence")),
+        "file_permissions_mode": 0o640,
+        "directory_permissions_mode": 0o750,
+        **EVIDENCE_STORAGE_OPTIONS,
+    }
+STORAGES["evidence"] = {"BACKEND": EVIDENCE_STORAGE_BACKEND, "OPTIONS": EVIDENCE_STORAGE_OPTIONS}

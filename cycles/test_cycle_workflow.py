@@ -25,7 +25,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from cycles import workflow_types as t
     from cycles.human_steps import REFUSED, ActivityRef, PhaseSpec, StepSpec
-    from cycles.workflow_phases import BEFORE_PHASES, PHASES
+    from cycles.workflow_phases import BEFORE_PHASES, PHASE_PATCHES, PHASES
 
 AWAITING_ACTION = SearchAttributeKey.for_keyword(t.SA_AWAITING_ACTION)
 AWAITING_ASSIGNEE = SearchAttributeKey.for_keyword(t.SA_AWAITING_ASSIGNEE)
@@ -125,6 +125,11 @@ class TestCycleWorkflow:
                 if not workflow.patched(t.PATCH_LEGACY_RUNS_CONTINUE):
                     break
                 before_phases = False
+            patch = PHASE_PATCHES.get(phase.name)
+            if patch and not workflow.patched(patch):
+                # Replaying a run that completed before this phase existed.
+                self._progress.pop(phase.name, None)
+                break
             await self._run_phase(phase, legacy)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return t.TestCycleOutcome(cycle_report_id=inp.cycle_report_id, phases=dict(self._progress))

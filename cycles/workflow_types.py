@@ -43,6 +43,9 @@ PATCH_LEGACY_RUNS_CONTINUE = "runs-before-phases-continue-after-scoping"
 # Short database activities (ActivityRef.local) run as local activities;
 # runs begun before keep scheduling them as ordinary activities.
 PATCH_LOCAL_ACTIVITIES = "short-database-activities-run-locally"
+# The Evidence phase after Sample Selection: runs that completed (or were
+# replayed to completion) before it existed replay without it.
+PATCH_EVIDENCE_PHASE = "evidence-phase-after-sample-selection"
 
 
 def workflow_id_for(cycle_id: int, report_id: int) -> str:

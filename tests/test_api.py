@@ -81,7 +81,7 @@ def test_status_before_start(db):
     body = api(cr.tester).get(url(cr, "status")).json()
     assert body["current_phase"] == "Scoping"
     assert body["awaiting_action"] is None and body["assignee"] is None
-    assert body["phase_progress"] == {"Scoping": "not_started", "Sample Selection": "not_started"}
+    assert body["phase_progress"] == {"Scoping": "not_started", "Sample Selection": "not_started", "Evidence": "not_started"}
     assert body["pending_delivery"] == 0
 
 
@@ -192,7 +192,7 @@ def test_full_run_over_the_api(awaiting_review, temporal):
     assert outcome["approved_version"] == 1
     assert OwnerDecision.objects.get().outcome == "approved"
     body = tester.get(url(cr, "status")).json()
-    assert body["phase_progress"] == {"Scoping": "completed", "Sample Selection": "in_progress"}
+    assert body["phase_progress"] == {"Scoping": "completed", "Sample Selection": "in_progress", "Evidence": "not_started"}
     assert body["awaiting_action"] == "sample_selection" and body["current_phase"] == "Sample Selection"
     # Starting again after completion is harmless.
     again = tester.post(url(cr, "start"))

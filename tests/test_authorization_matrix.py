@@ -132,6 +132,7 @@ def world(temporal_env, django_db_blocker):
                 "review_task": review_task.pk,
                 "approval_task": approval_task.pk,
                 "sample_task": helpers.wait_for_task(cr_sample, "sample_selection").pk,
+                "missing": 999999,  # an id nothing has
             },
             crs={"R": cr_review, "A": cr_approval, "O": cr_other, "S": cr_sample},
         )
@@ -244,6 +245,19 @@ MATRIX = [
     ("sample approval S (not awaiting)", "get", CR % "S" + "/sample-approval/", None, only(302, VIEWERS_R, 404)),
     ("sample approval post S (not awaiting)", "post", CR % "S" + "/sample-approval/", {"submission_token": "x"}, only(302, VIEWERS_R, 404)),
     ("approval post R (not awaiting)", "post", CR % "R" + "/approval/", {"submission_token": "x"}, only(302, VIEWERS_R, 404)),
+    # Evidence (issue 14): nothing awaits evidence here, so the steps' pages
+    # send viewers back to the report; a file or record that does not exist
+    # is the same 404 for everyone; the results are for whoever may see the report.
+    ("evidence page S (not awaiting)", "get", CR % "S" + "/evidence/", None, only(302, VIEWERS_R, 404)),
+    ("evidence post S (not awaiting)", "post", CR % "S" + "/evidence/", {"submission_token": "x"}, only(302, VIEWERS_R, 404)),
+    ("evidence review S (not awaiting)", "get", CR % "S" + "/evidence-review/", None, only(302, VIEWERS_R, 404)),
+    ("evidence review post S (not awaiting)", "post", CR % "S" + "/evidence-review/", {"submission_token": "x"}, only(302, VIEWERS_R, 404)),
+    ("evidence file, unknown", "get", CR % "S" + "/evidence/999999/", None, expect(404)),
+    ("test results page S", "get", CR % "S" + "/test-results/", None, only(200, VIEWERS_R, 404)),
+    # Nothing chosen: the tester's (and delegate's) post confirms nothing and returns to the page.
+    ("test results post S", "post", CR % "S" + "/test-results/", {}, {**form_of(302, ("tester", "delegate"))}),
+    ("test results csv S", "get", CR % "S" + "/test-results.csv", None, only(200, VIEWERS_R, 404)),
+    ("test results xlsx S", "get", CR % "S" + "/test-results.xlsx", None, only(200, VIEWERS_R, 404)),
     # --- Django admin: staff only (the others are sent to the admin's login);
     # managers and admins see tasks, delegations and the audit trail through
     # their groups' permissions (reviews/role_permissions.py) --------------
@@ -291,6 +305,20 @@ MATRIX = [
     ("api population S, not multipart", "post", API % "S" + "/population", {}, only(415, ("tester", "delegate"), 403, anonymous=401)),
     ("api population R (not awaiting)", "post", API % "R" + "/population", {}, only(409, VIEWERS_R, 403, anonymous=401)),
     ("api samples S", "get", API % "S" + "/samples", None, only(200, VIEWERS_R, 403, anonymous=401)),
+    ("api evidence-submission S (not awaiting)", "post", API % "S" + "/evidence-submission", {}, only(409, VIEWERS_R, 403, anonymous=401)),
+    ("api evidence-review S (not awaiting)", "post", API % "S" + "/evidence-review", {}, only(409, VIEWERS_R, 403, anonymous=401)),
+    ("api evidence upload S (not awaiting)", "post", API % "S" + "/samples/999999/evidence", {}, only(409, VIEWERS_R, 403, anonymous=401)),
+    ("api evidence list, unknown sample", "get", API % "S" + "/samples/999999/evidence", None, only(404, VIEWERS_R, 403, anonymous=401)),
+    ("api evidence file, unknown", "get", API % "S" + "/evidence/{missing}", None, only(404, VIEWERS_R, 403, anonymous=401)),
+    ("api test results S", "get", API % "S" + "/test-results", None, only(200, VIEWERS_R, 403, anonymous=401)),
+    # Only the tester (or their delegate) confirms results: an empty body is their 400.
+    (
+        "api test results confirm S, invalid",
+        "post",
+        API % "S" + "/test-results",
+        {},
+        {**only(400, ("tester", "delegate"), 403, anonymous=401)},
+    ),
     ("api status by POST", "post", API % "R" + "/status", {}, expect(405, anonymous=401)),
     ("api token by GET", "get", "/api/auth/token/", None, expect(405, anonymous=405)),
     # Signed in with a session, not a token: nothing to revoke for this call.
@@ -347,6 +375,8 @@ READ_ONLY_PAGES = [
     ("set-up page", "/cycles/{c}/setup/"),
     ("dashboard", "/cycles/{c}/dashboard/"),
     ("dashboard csv", "/cycles/{c}/dashboard.csv"),
+    ("test results csv S", CR % "S" + "/test-results.csv"),
+    ("test results xlsx S", CR % "S" + "/test-results.xlsx"),
 ]
 MATRIX += [(f"{name} by POST", "post", url, {}, expect(405)) for name, url in READ_ONLY_PAGES]
 
