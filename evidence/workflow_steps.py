@@ -92,8 +92,8 @@ def review_problems(rules: RoundRules, submission: EvidenceReviewSubmission) -> 
     return evidence_rules.review_problems(rules.samples, submission.decisions)
 
 
-APPLY_SUBMISSION = ActivityRef("apply_evidence_submission_activity", ApplyEvidenceSubmission, EvidenceSubmitted)
-APPLY_REVIEW = ActivityRef("apply_evidence_review_activity", ApplyEvidenceReview, EvidenceReviewed)
+APPLY_SUBMISSION = ActivityRef("apply_evidence_submission_activity", ApplyEvidenceSubmission, EvidenceSubmitted, local=True)
+APPLY_REVIEW = ActivityRef("apply_evidence_review_activity", ApplyEvidenceReview, EvidenceReviewed, local=True)
 
 SUBMISSION_STEP = StepSpec(
     kind=EVIDENCE_SUBMISSION,
