@@ -2,15 +2,13 @@
 idempotent by message id) and the test results they settle."""
 from __future__ import annotations
 
-from dataclasses import asdict
 
 from django.db import transaction
 from django.utils import timezone
 
 from cycles.models import CycleReport
-from reviews import approvals, audit, notifications
+from reviews import approvals, notifications
 from reviews.applying import Refused, Submitted
-from reviews.models import AuditEvent
 
 from . import comparison, evidence_rules, rounds
 from .models import (
@@ -59,17 +57,7 @@ def record_submission(submitted: Submitted) -> EvidenceSubmission:
                 source_values={str(k): str(v) for k, v in s.source_values.items()}, note=s.note,
             )
             item.files.set(s.file_ids)
-        submitted.complete_task()
-        audit.record(
-            AuditEvent.Event.SUBMISSION_ACCEPTED,
-            cycle_report,
-            actor=submitted.submitted_by,
-            on_behalf_of=submitted.on_behalf_of,
-            workflow_id=submitted.workflow_id,
-            run_id=submitted.run_id,
-            payload=asdict(message),
-            detail=f"Evidence round {version}: {len(message.samples)} records, {len(wanted_files)} files",
-        )
+        submitted.applied(f"Evidence round {version}: {len(message.samples)} records, {len(wanted_files)} files")
     return saved
 
 
@@ -107,17 +95,7 @@ def record_review(submitted: Submitted) -> EvidenceReview:
         accepted = [d.sample_id for d in message.decisions if d.accepted]
         compare(cycle_report, submission, accepted)
         returned = [d for d in message.decisions if not d.accepted]
-        submitted.complete_task()
-        audit.record(
-            AuditEvent.Event.SUBMISSION_ACCEPTED,
-            cycle_report,
-            actor=submitted.submitted_by,
-            on_behalf_of=submitted.on_behalf_of,
-            workflow_id=submitted.workflow_id,
-            run_id=submitted.run_id,
-            payload=asdict(message),
-            detail=f"Evidence round {submission.version} reviewed: {len(accepted)} accepted, {len(returned)} returned",
-        )
+        submitted.applied(f"Evidence round {submission.version} reviewed: {len(accepted)} accepted, {len(returned)} returned")
         if returned:
             notifications.report_event(
                 "changes_requested",

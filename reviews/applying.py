@@ -4,7 +4,7 @@ checks refuse (the step then keeps waiting for a valid submission); and
 complete the task in the same transaction as the phase's write."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, Callable
 
 from django.contrib.auth import get_user_model
@@ -13,8 +13,9 @@ from temporalio.exceptions import ApplicationError
 from cycles.human_steps import REFUSED, ActivityRef
 from cycles.models import CycleReport
 
+from . import audit
 from .human_tasks import complete_task
-from .models import HumanTask
+from .models import AuditEvent, HumanTask
 
 User = get_user_model()
 
@@ -39,6 +40,21 @@ class Submitted:
     def complete_task(self) -> None:
         """Close the task; call it inside the service's transaction."""
         complete_task(self.task, self.submitted_by, self.on_behalf_of)
+
+    def applied(self, detail: str, event: str = AuditEvent.Event.SUBMISSION_ACCEPTED, payload: Any = None) -> None:
+        """Close the task and write the timeline's line for the submission
+        (by default its message); inside the service's transaction."""
+        self.complete_task()
+        audit.record(
+            event,
+            self.cycle_report,
+            actor=self.submitted_by,
+            on_behalf_of=self.on_behalf_of,
+            workflow_id=self.workflow_id,
+            run_id=self.run_id,
+            payload=asdict(self.message) if payload is None else payload,
+            detail=detail,
+        )
 
 
 def user_named(username: str):

@@ -5,7 +5,6 @@ sampling.population_ingest."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict
 
 from django.db import transaction
 from django.utils import timezone
@@ -141,17 +140,7 @@ def record_selection(submitted: Submitted) -> SampleSet:
             SampleItem(sample_set=saved, record_id=item.record_id, position=i, reason=item.reason)
             for i, item in enumerate(sample.items, start=1)
         )
-        submitted.complete_task()
-        audit.record(
-            AuditEvent.Event.SUBMISSION_ACCEPTED,
-            cycle_report,
-            actor=submitted.submitted_by,
-            on_behalf_of=submitted.on_behalf_of,
-            workflow_id=submitted.workflow_id,
-            run_id=submitted.run_id,
-            payload=asdict(message),
-            detail=f"Sample version {version}: {saved.description}",
-        )
+        submitted.applied(f"Sample version {version}: {saved.description}")
     return saved
 
 
