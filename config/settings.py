@@ -78,6 +78,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "cycles.context_processors.user_roles",
             ],
+            # One way to write dates (with the time zone) and people on every page.
+            "builtins": ["cycles.templatetags.plain_words"],
         },
     },
 ]
