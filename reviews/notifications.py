@@ -15,6 +15,7 @@ TASK_SUBJECTS = {
     "reminder": "[RegTest] Reminder: {task} is due {due}",
     "escalation": "[RegTest] Escalation: {task} is overdue",
     "reassigned": "[RegTest] Task reassigned to you: {task}",
+    "reassigned_away": "[RegTest] Task reassigned to someone else: {task}",
 }
 
 

@@ -64,6 +64,23 @@ def manager_tasks_filtered(n):
     return as_user(cycle.test_manager), f"/tasks/all/?cycle={cycle.pk}&kind=tester_review&overdue=", "<td>Tester review</td>"
 
 
+def manager_tasks_reassigned(n):
+    """Every other task reassigned: "held by" and "since" cost no query per row."""
+    from reviews.models import HumanTask, Reassignment
+
+    _, cycle = _tasks(n)
+    other = UserFactory(role=roles.TESTER)
+    for task in HumanTask.objects.filter(cycle_report__cycle=cycle)[::2]:
+        Reassignment.objects.create(task=task, from_user=task.assignee, to_user=other, reason="leave", reassigned_by=cycle.test_manager)
+        HumanTask.objects.filter(pk=task.pk).update(assignee=other)
+    return as_user(cycle.test_manager), f"/tasks/all/?assignee=user&cycle={cycle.pk}", "<td>Tester review</td>"
+
+
+def api_tasks_all(n):
+    _, cycle = _tasks(n)
+    return as_user(cycle.test_manager), "/api/tasks/?scope=all", None
+
+
 def api_tasks(n):
     tester, _ = _tasks(n)
     return as_user(tester), "/api/tasks/", None
@@ -144,7 +161,9 @@ PAGES = [
     inbox,
     manager_tasks,
     manager_tasks_filtered,
+    manager_tasks_reassigned,
     api_tasks,
+    api_tasks_all,
     review_form,
     owner_approval,
     report_status,
