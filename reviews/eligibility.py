@@ -56,3 +56,20 @@ def eligible_delegates(user):
         .distinct()
         .order_by("last_name", "first_name", "username")
     )
+
+
+def why_not(task, username: str) -> str | None:
+    """Why `username` may not be given `task`, in the service's own words
+    (None if they may): a form that refuses a name it did not offer says why."""
+    user = User.objects.filter(username=username).first()
+    if user is None or not user.is_active:
+        return f"No active user named {username!r}."
+    if task.assignee_id == user.pk:
+        return f"The task is already assigned to {username}."
+    if not roles.has_role(user, task.step.role):
+        return f"{username} does not have the {task.step.role} role needed for a {task.label.lower()}."
+    try:
+        separation_of_duties.check_assignee(task.cycle_report, task.kind, user)
+    except separation_of_duties.SeparationOfDuties as refusal:
+        return str(refusal)
+    return None

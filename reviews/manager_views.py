@@ -110,6 +110,10 @@ def reassign_task(request, task_id: int):
     form = ReassignTaskForm(request.POST or None, people=people)
     status = 200
     if request.method == "POST":
+        if "to" in form.errors and request.POST.get("to"):
+            why = eligibility.why_not(task, request.POST["to"])
+            if why:
+                form.errors["to"] = form.error_class([why])
         if form.is_valid():
             try:
                 reassign(task.pk, form.cleaned_data["to"].username, form.cleaned_data["reason"], request.user)

@@ -102,9 +102,11 @@ def test_reassign_one_task_in_the_app_among_eligible_people_only(queue):
     # The reason is required; nothing changes without it.
     refused = c.post(f"/tasks/{approval.pk}/reassign/", {"to": "owner2", "reason": "  "})
     assert refused.status_code == 400 and "This field is required." in refused.content.decode()
-    # A person not offered is refused by the form itself.
+    # A person not offered is refused by the form itself, saying why.
     barred = c.post(f"/tasks/{approval.pk}/reassign/", {"to": tess.username, "reason": "try"})
-    assert barred.status_code == 400 and "Select a valid choice" in barred.content.decode()
+    assert barred.status_code == 400 and "(separation of duties)" in barred.content.decode()
+    lacking = c.post(f"/tasks/{approval.pk}/reassign/", {"to": "just-a-tester", "reason": "try"})
+    assert lacking.status_code == 400 and "does not have the report owner role" in lacking.content.decode()
     approval.refresh_from_db()
     assert approval.assignee == olivia and not Reassignment.objects.exists()
 
