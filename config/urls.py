@@ -33,3 +33,13 @@ urlpatterns += [
     # the Content-Security-Policy).
     path("api/docs/", login_required(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
 ]
+
+# Issue 13 (part 7): browsers ask for /favicon.ico on every page, the admin's
+# included, before anyone logs in; it is the app's own icon, open to all.
+from django.contrib.auth.decorators import login_not_required  # noqa: E402
+from django.templatetags.static import static  # noqa: E402
+from django.views.generic import RedirectView  # noqa: E402
+
+urlpatterns += [
+    path("favicon.ico", login_not_required(RedirectView.as_view(url=static("favicon.svg"), permanent=False)), name="favicon"),
+]
