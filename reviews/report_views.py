@@ -115,54 +115,10 @@ def start(request, cycle_id: int, report_id: int):
 
 @require_safe
 def audit_csv(request, cycle_id: int):
-    """The cycle's audit trail as CSV (test managers and admins)."""
-    import csv
-
-    from django.http import StreamingHttpResponse
+    """The cycle's audit trail as CSV (test managers and admins); its
+    columns: reviews.audit_export and the README."""
+    from .audit_export import csv_response
 
     if not roles.is_manager(request.user):
         raise PermissionDenied("Only test managers and admins can download the audit trail.")
-    cycle = get_object_or_404(TestCycle, pk=cycle_id)
-    events = (
-        AuditEvent.objects.filter(cycle=cycle)
-        .select_related("cycle_report__report", "actor", "on_behalf_of")
-        .order_by("at", "id")
-    )
-
-    class Echo:
-        def write(self, value):
-            return value
-
-    writer = csv.writer(Echo())
-    header = ["at", "event", "report", "actor", "on_behalf_of", "workflow_id", "run_id", "payload_sha256", "detail"]
-
-    def rows():
-        yield writer.writerow(header)
-        for e in events.iterator(chunk_size=2000):
-            yield writer.writerow(
-                [
-                    _csv_safe(cell)
-                    for cell in (
-                        e.at.isoformat(),
-                        e.event,
-                        e.cycle_report.report.name,
-                        e.actor.get_username() if e.actor else "",
-                        e.on_behalf_of.get_username() if e.on_behalf_of else "",
-                        e.workflow_id,
-                        e.run_id,
-                        e.payload_hash,
-                        e.detail,
-                    )
-                ]
-            )
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="cycle-{cycle.pk}-audit.csv"'
-    return response
-
-
-def _csv_safe(text: str) -> str:
-    # A cell starting with = + - @ (or a tab or carriage return before one)
-    # is a formula in spreadsheets: neutralise it. Report names and usernames
-    # are typed by people too, so every cell goes through here.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return csv_response(get_object_or_404(TestCycle, pk=cycle_id))

@@ -84,6 +84,10 @@ registry.register(
         report_section=_section,
         on_complete=services.mark_scope,
         completion_note=services.completion_note,
-        cycle_links=(("Model versus people", "scoping:recommendation_agreement"),),
+        cycle_links=(
+            ("Model versus people", "scoping:recommendation_agreement"),
+            ("Scoping decisions (CSV)", "scoping:decisions_csv"),
+            ("Scoping decisions (Excel)", "scoping:decisions_xlsx"),
+        ),
     )
 )

@@ -3,7 +3,7 @@ from django.urls import path
 
 from cycles import url_converters  # noqa: F401  (registers <id:...>)
 
-from . import agreement_views, ledger_views, views
+from . import agreement_views, decisions_export, ledger_views, views
 
 app_name = "scoping"
 
@@ -14,4 +14,7 @@ urlpatterns = [
     path("cycles/<id:cycle_id>/recommendation-agreement/", agreement_views.page, name="recommendation_agreement"),
     path("cycles/<id:cycle_id>/recommendation-agreement.csv", agreement_views.csv_download, name="recommendation_agreement_csv"),
     path("cycles/<id:cycle_id>/model-calls.csv", ledger_views.model_calls_csv, name="model_calls_csv"),
+    # The decisions themselves, for examiners (issue 13, part 6).
+    path("cycles/<id:cycle_id>/scoping-decisions.csv", decisions_export.decisions_csv, name="decisions_csv"),
+    path("cycles/<id:cycle_id>/scoping-decisions.xlsx", decisions_export.decisions_xlsx, name="decisions_xlsx"),
 ]

@@ -157,6 +157,13 @@ def audit_csv(n):
     return as_user(cr.cycle.test_manager), f"/cycles/{cr.cycle_id}/audit.csv", "reminder_sent"
 
 
+def decisions_csv(n):
+    cr = scoped_report(attributes=n)
+    rows.recommendations(cr)
+    rows.owner_decision(rows.submission(cr, cr.tester), cr.report_owner)
+    return as_user(cr.cycle.test_manager), f"/cycles/{cr.cycle_id}/scoping-decisions.csv", "Changes requested"
+
+
 PAGES = [
     inbox,
     manager_tasks,
@@ -172,6 +179,7 @@ PAGES = [
     cycle_list,
     api_attributes,
     audit_csv,
+    decisions_csv,
 ]
 
 
@@ -225,7 +233,7 @@ def test_query_budgets():
         cycle_detail_manager: 7,
         cycle_list: 6,
         api_attributes: 6,
-        audit_csv: 5,
+        audit_csv: 6,  # + the delegation changes of the cycle's people (issue 13)
     }
     # Every request of a signed-in browser also saves its session
     # (SESSION_SAVE_EVERY_REQUEST: activity moves the idle timeout forward):
