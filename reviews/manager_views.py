@@ -107,7 +107,7 @@ def reassign_task(request, task_id: int):
         messages.error(request, f"This task is {task.get_state_display().lower()}; only open tasks can be reassigned.")
         return redirect("reviews:manager_tasks")
     people = eligibility.eligible_assignees(task)
-    form = ReassignTaskForm(request.POST or None, people=people)
+    form = ReassignTaskForm(request.POST if request.method == "POST" else None, people=people)
     status = 200
     if request.method == "POST":
         if "to" in form.errors and request.POST.get("to"):
@@ -156,7 +156,7 @@ class ReassignPersonForm(forms.Form):
 def reassign_person(request):
     """Everything one person holds, to another (leave, departure)."""
     _managers_only(request)
-    form = ReassignPersonForm(request.POST or None, initial={"holder": request.GET.get("holder")})
+    form = ReassignPersonForm(request.POST if request.method == "POST" else None, initial={"holder": request.GET.get("holder")})
     if request.method == "POST" and form.is_valid():
         holder, to = form.cleaned_data["holder"], form.cleaned_data["to"]
         try:

@@ -99,11 +99,12 @@ def _page(request, form, status=200):
 
 @require_http_methods(["GET", "POST"])
 def profile(request):
-    form = OutOfOfficeForm(request.POST or None, user=request.user, initial={"first_day": timezone.localdate()})
+    form = OutOfOfficeForm(request.POST if request.method == "POST" else None, user=request.user, initial={"first_day": timezone.localdate()})
     if request.method == "POST":
+        valid = form.is_valid()
         if not eligibility.delegate_roles(request.user):
             form.add_error(None, "You hold no tasks anyone could act on for you (tester or report owner).")
-        elif form.is_valid():
+        elif valid:
             d = delegations.save(form.delegation, request.user)
             messages.success(
                 request, f"{format_person(d.delegate)} acts on your tasks until {d.last_day:%a %d %b %Y}."

@@ -205,6 +205,20 @@ MATRIX = [
     ("tokens page, revoke unknown", "post", "/accounts/tokens/", {"revoke": "0" * 128}, expect(404)),
     ("inbox", "get", "/tasks/", None, expect(200)),
     ("all tasks", "get", "/tasks/all/", None, only(200, MANAGERS, 403)),
+    # Issue 13: the manager's in-app reassignment; everyone's own profile.
+    ("reassign a task", "get", "/tasks/{review_task}/reassign/", None, only(200, MANAGERS, 403)),
+    ("reassign a task, invalid", "post", "/tasks/{review_task}/reassign/", {}, only(400, MANAGERS, 403)),
+    ("reassign a task, unknown", "get", "/tasks/999999/reassign/", None, only(404, MANAGERS, 403)),
+    ("reassign a person", "get", "/tasks/all/reassign-person/", None, only(200, MANAGERS, 403)),
+    ("reassign a person, invalid", "post", "/tasks/all/reassign-person/", {}, only(400, MANAGERS, 403)),
+    ("profile", "get", "/profile/", None, expect(200)),
+    ("profile, invalid delegation", "post", "/profile/", {}, expect(400)),
+    ("end a delegation, not one's own", "post", "/profile/delegations/999999/end", {}, expect(404)),
+    ("end a delegation by GET", "get", "/profile/delegations/999999/end", None, expect(405)),
+    ("scoping decisions csv", "get", "/cycles/{c}/scoping-decisions.csv", None, only(200, MANAGERS, 403)),
+    ("scoping decisions xlsx", "get", "/cycles/{c}/scoping-decisions.xlsx", None, only(200, MANAGERS, 403)),
+    ("scoping decisions csv, unknown", "get", "/cycles/999999/scoping-decisions.csv", None, only(404, MANAGERS, 403)),
+    ("favicon", "get", "/favicon.ico", None, expect(302, anonymous=302)),
     ("cycle list", "get", "/cycles/", None, expect(200)),
     ("cycle detail", "get", "/cycles/{c}/", None, expect(200)),
     ("cycle detail, unknown", "get", "/cycles/999999/", None, expect(404)),
@@ -237,6 +251,8 @@ MATRIX = [
         form_of(400, ("owner",)),
     ),
     ("approval form R (not awaiting)", "get", CR % "R" + "/approval/", None, only(302, VIEWERS_R, 404)),
+    ("scoping version A", "get", CR % "A" + "/scoping/versions/1/", None, only(200, VIEWERS_R, 404)),
+    ("scoping version A, unknown", "get", CR % "A" + "/scoping/versions/999999/", None, only(404, VIEWERS_R, 404)),
     # S awaits the tester's sample selection (its Scoping is approved).
     ("sample page S", "get", CR % "S" + "/sample/", None, form_of(200, ("tester", "delegate"))),
     ("sample post S, invalid", "post", CR % "S" + "/sample/", {"submission_token": "x"}, form_of(400, ("tester", "delegate"))),
@@ -323,6 +339,9 @@ READ_ONLY_PAGES = [
     ("agreement csv", "/cycles/{c}/recommendation-agreement.csv"),
     ("model-call ledger csv", "/cycles/{c}/model-calls.csv"),
     ("status R", CR % "R" + "/"),
+    ("scoping version A", CR % "A" + "/scoping/versions/1/"),
+    ("scoping decisions csv", "/cycles/{c}/scoping-decisions.csv"),
+    ("scoping decisions xlsx", "/cycles/{c}/scoping-decisions.xlsx"),
 ]
 MATRIX += [(f"{name} by POST", "post", url, {}, expect(405)) for name, url in READ_ONLY_PAGES]
 

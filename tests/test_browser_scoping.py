@@ -161,7 +161,7 @@ def test_review_send_back_review_again_approve_in_chromium(browser_page, live_se
     page.reload()
     expect(page.locator("#phase-scoping")).to_have_text("Completed")
     expect(page.locator("#phase-sample-selection")).to_have_text("In progress")
-    expect(page.locator("#awaiting")).to_contain_text("sample_selection")
+    expect(page.locator("#awaiting")).to_contain_text(f"Sample selection by {cr.tester.username}")
     expect(page.locator(".timeline")).to_contain_text("Phase completed")
     page.shots.take(page, "report completed")
 
