@@ -55,6 +55,19 @@ class StepVisit:
         self.on_behalf_of = None
 
     @property
+    def delegation(self):
+        """The delegation under which the user acts for the holder, if they
+        do ("Acting for owner2 (delegation until 12 Dec)")."""
+        if self.on_behalf_of is None or self.on_behalf_of.pk == self.request.user.pk:
+            return None
+        return (
+            human_tasks.active_delegations()
+            .filter(delegator=self.on_behalf_of, delegate=self.request.user)
+            .order_by("-ends_at")
+            .first()
+        )
+
+    @property
     def token(self) -> str | None:
         return self.request.POST.get("submission_token")
 

@@ -49,6 +49,8 @@ def tester_review(request, cycle_id: int, report_id: int):
             "on_behalf_of": visit.on_behalf_of,
             "owner_feedback": getattr(current, "owner_decision", None) if current else None,
             "previous_version": current,
+            "delegation": visit.delegation,
+            "problems": form.problems() if form.is_bound else [],
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -94,6 +96,7 @@ def owner_approval(request, cycle_id: int, report_id: int):
             "on_behalf_of": visit.on_behalf_of,
             "previous": previous,
             "changes": version_diff.diff(previous, current) if previous else None,
+            "delegation": visit.delegation,
         },
         status=400 if request.method == "POST" else 200,
     )

@@ -92,7 +92,7 @@ def review_form(n):
     rows.recommendations(cr)
     rows.owner_decision(rows.submission(cr, cr.tester), cr.report_owner)
     rows.task(cr, s.TESTER_REVIEW, cr.tester, round_no=2)
-    return as_user(cr.tester), f"/cycles/{cr.cycle_id}/reports/{cr.report_id}/review/", 'name="rationale_'
+    return as_user(cr.tester), f"/cycles/{cr.cycle_id}/reports/{cr.report_id}/review/", 'data-recommended="'
 
 
 def owner_approval(n):
