@@ -32,7 +32,11 @@ def phase_label(state: str) -> str:
 
 def describe(status: dict, started: bool, active_task=None) -> dict:
     """What the page says: each phase's state, and what the report awaits."""
-    phases = [(name, state, phase_label(state)) for name, state in status.get("phase_progress", {}).items()]
+    progress = status.get("phase_progress", {})
+    # In the phases' own order, whatever order the workflow's answer has.
+    order = {phase.name: i for i, phase in enumerate(registry.phases())}
+    names = sorted(progress, key=lambda name: (order.get(name, len(order)), name))
+    phases = [(name, progress[name], phase_label(progress[name])) for name in names]
     kind = status.get("awaiting_action")
     if kind:
         holder = (

@@ -17,6 +17,8 @@ def line(e) -> Line:
     # A detail that repeats the event's name says only its remainder.
     if detail.lower().startswith(label.lower()):
         detail = detail[len(label):].lstrip(" —:-")
+    elif detail.lower().endswith(label.lower()):  # "Scoping phase started"
+        detail = detail[: -len(label)].rstrip(" —:-")
     parts = []
     actor = e.actor.get_username() if e.actor_id else ""
     if actor and f"by {actor}" not in detail:

@@ -123,8 +123,10 @@ def test_the_scope_as_approved_once_the_phase_completes():
 def test_the_timeline_says_things_once():
     cr = scoped_report(attributes=1)
     rows.audit_event(cr, event=AuditEvent.Event.WORKFLOW_STARTED, actor=cr.tester, detail=f"Workflow started by {cr.tester.username}")
-    rows.audit_event(cr, event=AuditEvent.Event.PHASE_STARTED, detail="Scoping")
+    rows.audit_event(cr, event=AuditEvent.Event.PHASE_STARTED, detail="Scoping phase started")
     page = browser(cr.tester).get(url(cr)).content.decode()
+    phase = re.search(r'<li class="event-phase_started">(.*?)</li>', page, re.S).group(1)
+    assert phase.count("hase started") == 1 and "Scoping" in phase
     started = re.search(r'<li class="event-workflow_started">(.*?)</li>', page, re.S).group(1)
     assert started.count("Workflow started") == 1 and started.count(f"by {cr.tester.username}") == 1
     assert "—" not in started
@@ -133,6 +135,7 @@ def test_the_timeline_says_things_once():
 @override_settings(TEMPORAL_UI_URL="http://temporal-ui.example:8233", TEMPORAL_NAMESPACE="default")
 @pytest.mark.django_db
 def test_temporal_ui_link_for_started_reports_only():
+    """The link itself; the page shows it to managers only (the browser test)."""
     cr = scoped_report(attributes=1)
     assert plain_status.temporal_ui_link(cr) == ""
     cr.workflow_run_id = "run-1"
@@ -141,3 +144,30 @@ def test_temporal_ui_link_for_started_reports_only():
     )
     with override_settings(TEMPORAL_UI_URL=""):
         assert plain_status.temporal_ui_link(cr) == ""
+
+
+def test_phases_in_their_own_order_whatever_the_workflow_answers():
+    described = plain_status.describe(
+        {"phase_progress": {"Sample Selection": "not_started", "Scoping": "in_progress"}, "awaiting_action": None},
+        started=True,
+    )
+    assert described["phases"] == [("Scoping", "in_progress", "In progress"), ("Sample Selection", "not_started", "Not started")]
+    assert described["awaiting"] == "Nothing from anyone right now: the workflow is working."
+
+
+def test_the_page_signature_matches_what_the_poller_computes_from_the_status_json(awaiting_approval):
+    """static/js/report_status.js refetches the page only when its signature
+    of the status JSON differs from the page's: they must agree while
+    nothing changes, or it would refetch every few seconds."""
+    from .clients import session_api
+
+    cr, task = awaiting_approval
+    html = browser(cr.tester).get(url(cr)).content.decode()
+    rendered = re.search(r'data-signature="([^"]*)"', html).group(1)
+    st = session_api(cr.tester).get(f"/api/cycles/{cr.cycle_id}/reports/{cr.report_id}/status").json()
+    # The same expression as signatureOf() in the script.
+    polled = "|".join([
+        st["current_phase"] or "", st["awaiting_action"] or "", st["assignee"] or "", "1" if st["escalated"] else "0",
+        "".join(f"{v};" for v in st["phase_progress"].values()),
+    ])
+    assert rendered == polled == "Scoping|report_owner_approval|oowner|0|in_progress;not_started;"
