@@ -4,7 +4,6 @@ from django.contrib import admin
 # carry the same name through templates/admin/base_site.html.
 admin.site.site_header = "RegTest cycles administration"
 admin.site.site_title = "RegTest cycles"
-admin.site.index_title = "Administration"
 
 from .models import CycleReport, PhaseStatus, Report, ReportAttribute, TestCycle
 
