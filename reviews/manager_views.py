@@ -20,7 +20,7 @@ from cycles.registry import registry
 from . import eligibility
 from .models import HumanTask, Reassignment
 from .reassignment import MAX_REASON, ReassignRefused, reassign, reassign_all_of
-from .task_filters import ManagerTaskFilter, null_characters_in
+from .task_filters import ManagerTaskFilter, null_characters_in, refuse_null_characters
 
 User = get_user_model()
 
@@ -97,6 +97,7 @@ def _name(user) -> str:
 
 
 @require_http_methods(["GET", "POST"])
+@refuse_null_characters
 def reassign_task(request, task_id: int):
     """One task to another eligible person, with a reason."""
     _managers_only(request)
@@ -153,6 +154,7 @@ class ReassignPersonForm(forms.Form):
 
 
 @require_http_methods(["GET", "POST"])
+@refuse_null_characters
 def reassign_person(request):
     """Everything one person holds, to another (leave, departure)."""
     _managers_only(request)

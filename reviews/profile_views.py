@@ -16,6 +16,7 @@ from cycles.templatetags.plain_words import format_person
 
 from . import delegations, eligibility
 from .models import Delegation, DelegationChange
+from .task_filters import refuse_null_characters
 
 MAX_DAYS = 366
 
@@ -98,6 +99,7 @@ def _page(request, form, status=200):
 
 
 @require_http_methods(["GET", "POST"])
+@refuse_null_characters
 def profile(request):
     form = OutOfOfficeForm(request.POST if request.method == "POST" else None, user=request.user, initial={"first_day": timezone.localdate()})
     if request.method == "POST":
@@ -115,6 +117,7 @@ def profile(request):
 
 
 @require_POST
+@refuse_null_characters
 def end_delegation(request, delegation_id: int):
     """Back early: the delegator ends their own delegation (or cancels one to come)."""
     d = get_object_or_404(Delegation, pk=delegation_id, delegator=request.user)
