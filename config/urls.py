@@ -36,10 +36,16 @@ urlpatterns += [
 
 # Issue 13 (part 7): browsers ask for /favicon.ico on every page, the admin's
 # included, before anyone logs in; it is the app's own icon, open to all.
+# The static URL is resolved per request: at import time the production
+# manifest (collectstatic) may not be there yet.
 from django.contrib.auth.decorators import login_not_required  # noqa: E402
+from django.http import HttpResponseRedirect  # noqa: E402
 from django.templatetags.static import static  # noqa: E402
-from django.views.generic import RedirectView  # noqa: E402
 
-urlpatterns += [
-    path("favicon.ico", login_not_required(RedirectView.as_view(url=static("favicon.svg"), permanent=False)), name="favicon"),
-]
+
+@login_not_required
+def favicon(request):
+    return HttpResponseRedirect(static("favicon.svg"))
+
+
+urlpatterns += [path("favicon.ico", favicon, name="favicon")]

@@ -61,6 +61,8 @@ def eligible_delegates(user):
 def why_not(task, username: str) -> str | None:
     """Why `username` may not be given `task`, in the service's own words
     (None if they may): a form that refuses a name it did not offer says why."""
+    if "\x00" in username:  # PostgreSQL cannot even compare it
+        return "Null characters are not allowed."
     user = User.objects.filter(username=username).first()
     if user is None or not user.is_active:
         return f"No active user named {username!r}."
