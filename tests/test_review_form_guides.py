@@ -113,3 +113,23 @@ def test_overdue_escalated_and_acting_for_with_the_delegation_end(review):
     html = browser(stand_in).get(review_url(cr)).content.decode()
     last = timezone.localtime(ends - timedelta(microseconds=1)).date()
     assert f"Acting for <strong>{cr.tester.username}</strong> (delegation until {last.day} {last:%b})" in html
+
+
+@pytest.mark.django_db
+def test_the_other_steps_pages_say_it_too():
+    """The owner's approval and the sample pages share the notices."""
+    cr = scoped_report(attributes=3)
+    rows.recommendations(cr)
+    rows.submission(cr, cr.tester)
+    rows.task(cr, s.REPORT_OWNER_APPROVAL, cr.report_owner, overdue=True)
+    stand_in = UserFactory(username="owner2", role=roles.REPORT_OWNER)
+    Delegation.objects.create(delegator=cr.report_owner, delegate=stand_in, starts_at=timezone.now() - timedelta(days=1),
+                              ends_at=timezone.now() + timedelta(days=2), reason="leave", created_by=cr.report_owner)
+    html = browser(stand_in).get(f"/cycles/{cr.cycle_id}/reports/{cr.report_id}/approval/").content.decode()
+    assert f"Acting for <strong>{cr.report_owner.username}</strong> (delegation until" in html
+    assert 'id="task-overdue"' in html
+    other = scoped_report(attributes=2)
+    task = rows.task(other, "sample_selection", other.tester)
+    HumanTask.objects.filter(pk=task.pk).update(state=HumanTask.State.ESCALATED, escalated_at=timezone.now())
+    page = browser(other.tester).get(f"/cycles/{other.cycle_id}/reports/{other.report_id}/sample/")
+    assert page.status_code == 200 and 'id="task-escalated"' in page.content.decode()
