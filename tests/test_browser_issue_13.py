@@ -22,7 +22,7 @@ from scoping import workflow_steps as s
 from scoping.models import ScopingSubmission
 
 from . import helpers, rows
-from .factories import PASSWORD, UserFactory, scoped_report
+from .factories import UserFactory, scoped_report
 from .test_browser_scoping import attribute_row, log_in, log_out
 
 pytestmark = pytest.mark.browser

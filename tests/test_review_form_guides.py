@@ -14,7 +14,7 @@ from django.utils import timezone
 from cycles import roles
 from reviews.models import Delegation, HumanTask
 from scoping import workflow_steps as s
-from scoping.models import Recommendation, ScopingSubmission
+from scoping.models import ScopingSubmission
 
 from . import helpers, rows
 from .clients import browser
