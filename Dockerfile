@@ -25,8 +25,13 @@ RUN python /tmp/build/requirements.py /tmp/build/pyproject.toml > /tmp/build/req
 # app needs no line here.
 COPY . ./
 
+# Bytecode compiled once here: the app cannot write it at run time (the
+# source is root's, and PYTHONDONTWRITEBYTECODE), and the Temporal worker's
+# sandbox imports the workflow's module afresh for every run it builds,
+# compiling its source each time without it (issue 15).
 # Hashed, compressed static files, served by whitenoise from /app/staticfiles.
-RUN ./docker/entrypoint.sh collectstatic \
+RUN python -m compileall -q /app \
+    && ./docker/entrypoint.sh collectstatic \
     && rm -rf /app/.local \
     && useradd --create-home --uid 10001 --user-group app
 

@@ -21,6 +21,8 @@ urlpatterns = [
     *submission_urls(CR),
     *(path("", include(phase.api_urls)) for phase in registry.phases() if phase.api_urls),
     path("tasks/", reviews_api.TaskListView.as_view(), name="api-tasks"),
+    # Setting cycles up (issue 12): cycles, their reports, catalogues, starting a cycle.
+    path("", include("cycle_setup.api_urls")),
     path("tasks/<id:task_id>/reassign", reviews_api.TaskReassignView.as_view(), name="api-task-reassign"),
     # OpenAPI 3 schema of this API (fixed URL /api/schema/); logged-in users only.
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

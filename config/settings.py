@@ -35,7 +35,10 @@ INSTALLED_APPS = [
     "cycles",
     "scoping",
     "sampling",
+    "evidence",
     "reviews",
+    # Setting cycles up (issue 12): pages, API and dashboard for test managers.
+    "cycle_setup",
     # After axes and knox: its admin replaces theirs.
     "accounts",
 ]
@@ -152,6 +155,10 @@ TEMPORAL_TASK_QUEUE = env.str("TEMPORAL_TASK_QUEUE", default="test-cycles")
 TEMPORAL_UI_URL = env.str("TEMPORAL_UI_URL", default="http://127.0.0.1:8233").rstrip("/")
 # Seconds a web request waits for the workflow to accept a message.
 TEMPORAL_RPC_TIMEOUT = env.float("TEMPORAL_RPC_TIMEOUT", default=15.0)
+# A submission that arrives while its task is open in the database but the
+# workflow does not await it yet (the moment after the task opened) is
+# re-sent for up to this many seconds (reviews/delivery.py).
+TASK_OPENING_GRACE = env.float("TASK_OPENING_GRACE", default=5.0)
 # Seconds the web and Celery processes give an unreachable Temporal (TCP
 # connect plus the SDK's retries) before they answer without it; the circuit
 # breaker (cycles/temporal_client.py) then answers at once and probes its
@@ -162,6 +169,9 @@ TEMPORAL_PROBE_EVERY = env.float("TEMPORAL_PROBE_EVERY", default=1.0)
 # must be registered on the cluster before workflows may set them.
 TEMPORAL_SEARCH_ATTRIBUTES = env.bool("TEMPORAL_SEARCH_ATTRIBUTES", default=True)
 TEMPORAL_WORKER_ACTIVITY_THREADS = env.int("TEMPORAL_WORKER_ACTIVITY_THREADS", default=16)
+# Workflows a worker keeps in memory; the others are rebuilt from their
+# history when they next have work (cycles/worker.py).
+TEMPORAL_WORKER_MAX_CACHED_WORKFLOWS = env.int("TEMPORAL_WORKER_MAX_CACHED_WORKFLOWS", default=200)
 # Seconds a stopping worker lets running activities finish before it cancels them.
 TEMPORAL_WORKER_SHUTDOWN_GRACE = env.float("TEMPORAL_WORKER_SHUTDOWN_GRACE", default=30.0)
 
@@ -418,3 +428,38 @@ if POPULATION_STORAGE_BACKEND == "django.core.files.storage.FileSystemStorage":
         **POPULATION_STORAGE_OPTIONS,
     }
 STORAGES["populations"] = {"BACKEND": POPULATION_STORAGE_BACKEND, "OPTIONS": POPULATION_STORAGE_OPTIONS}
+
+# --- Setting up a cycle (issue 12): catalogues and starting a whole cycle ----
+# Largest attribute catalogue file accepted (bytes) and its most attribute rows.
+CATALOGUE_MAX_BYTES = env.int("CATALOGUE_MAX_BYTES", default=20 * 1024**2)
+CATALOGUE_MAX_ROWS = env.int("CATALOGUE_MAX_ROWS", default=20_000)
+# Workflow starts in flight at once when a whole cycle starts.
+CYCLE_START_CONCURRENCY = env.int("CYCLE_START_CONCURRENCY", default=32)
+# --- Evidence: the data provider's files and the test results (issue 14) ------
+# Largest evidence file accepted (bytes): larger answers 413.
+EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=100 * 1024**2)
+# Types accepted, as detected from the content (evidence/file_types.py).
+EVIDENCE_ALLOWED_TYPES = env.list(
+    "EVIDENCE_ALLOWED_TYPES", default=["pdf", "png", "jpg", "tif", "gif", "xlsx", "docx", "csv", "txt"]
+)
+# Dotted path of a callable(file, info) that may refuse a file by raising
+# evidence.scanning.FileRefused (an antivirus, a DLP check); no-op by default.
+EVIDENCE_SCANNER = env.str("EVIDENCE_SCANNER", default="evidence.scanning.accept_every_file")
+# Amounts (decimal attributes) match when they differ by at most this much.
+EVIDENCE_AMOUNT_TOLERANCE = env.str("EVIDENCE_AMOUNT_TOLERANCE", default="0.01")
+# Date formats a date is read in before comparing (strptime formats).
+EVIDENCE_DATE_FORMATS = env.list(
+    "EVIDENCE_DATE_FORMATS", default=["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%d %b %Y", "%d-%b-%Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y"]
+)
+# Where evidence files are kept: under a folder no URL serves (downloads go
+# through a view that checks access), or any Django storage backend.
+EVIDENCE_STORAGE_BACKEND = env.str("EVIDENCE_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage")
+EVIDENCE_STORAGE_OPTIONS = env.json("EVIDENCE_STORAGE_OPTIONS", default={})
+if EVIDENCE_STORAGE_BACKEND == "django.core.files.storage.FileSystemStorage":
+    EVIDENCE_STORAGE_OPTIONS = {
+        "location": env.str("EVIDENCE_STORAGE_DIR", default=str(LOCAL_DIR / "evidence")),
+        "file_permissions_mode": 0o640,
+        "directory_permissions_mode": 0o750,
+        **EVIDENCE_STORAGE_OPTIONS,
+    }
+STORAGES["evidence"] = {"BACKEND": EVIDENCE_STORAGE_BACKEND, "OPTIONS": EVIDENCE_STORAGE_OPTIONS}

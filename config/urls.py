@@ -14,6 +14,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("config.api_urls")),
     path("", include("reviews.urls")),
+    # Setting cycles up (issue 12): test managers' pages and the dashboard.
+    path("", include("cycle_setup.urls")),
     # Each registered phase's pages (their own paths, under /cycles/...).
     *(path("", include(phase.urls)) for phase in registry.phases() if phase.urls),
 ]

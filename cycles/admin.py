@@ -57,6 +57,8 @@ class CycleReportAdmin(admin.ModelAdmin):
 
 @admin.register(ReportAttribute)
 class ReportAttributeAdmin(admin.ModelAdmin):
-    list_display = ["name", "report", "data_type", "is_primary_key", "is_cde", "has_historical_issues", "is_mandatory"]
-    list_filter = ["report", "is_primary_key", "is_cde"]
+    list_display = ["name", "report", "data_type", "is_primary_key", "is_cde", "has_historical_issues", "is_mandatory", "retired_at"]
+    list_filter = ["report", "is_primary_key", "is_cde", ("retired_at", admin.EmptyFieldListFilter)]
     search_fields = ["name"]
+    # Set by catalogue imports only (cycles.catalogue_import).
+    readonly_fields = ["retired_at"]

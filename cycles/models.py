@@ -139,6 +139,10 @@ class ReportAttribute(models.Model):
     is_cde = models.BooleanField("critical data element", default=False)
     has_historical_issues = models.BooleanField(default=False)
     is_mandatory = models.BooleanField(default=False)
+    # Set when a catalogue import changed or removed an attribute that a
+    # started report in a cycle is frozen with: the row stays as it was for
+    # that cycle, and the catalogue goes on with a new row (cycles.catalogue_import).
+    retired_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         # Created by the Scoping app before attributes became the core's; the
@@ -146,11 +150,21 @@ class ReportAttribute(models.Model):
         db_table = "scoping_reportattribute"
         ordering = ["report", "line_number", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["report", "name"], name="attribute_name_unique_in_report"),
+            # Names are unique among the catalogue's current attributes; a
+            # retired row may share its name with the one that replaced it.
+            models.UniqueConstraint(
+                fields=["report", "name"], condition=Q(retired_at__isnull=True), name="attribute_name_unique_in_report"
+            ),
         ]
 
     def __str__(self):
         return self.name
+
+    @classmethod
+    def current(cls):
+        """The catalogues as they stand (retired rows only serve the cycle
+        reports frozen with them)."""
+        return cls.objects.filter(retired_at__isnull=True)
 
 
 class CycleReport(models.Model):
@@ -158,11 +172,14 @@ class CycleReport(models.Model):
 
     cycle = models.ForeignKey(TestCycle, on_delete=models.PROTECT, related_name="cycle_reports")
     report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="cycle_reports")
+    # Blank while the test manager sets the cycle up (a report is added,
+    # people are assigned later, one by one or in bulk); a report without
+    # them cannot start (cycles.cycle_start).
     tester = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="tested_cycle_reports"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="tested_cycle_reports"
     )
     report_owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_cycle_reports"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="owned_cycle_reports"
     )
     # Who provides the evidence for the sampled records (the Evidence phase).
     data_provider = models.ForeignKey(

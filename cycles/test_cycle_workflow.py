@@ -25,7 +25,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from cycles import workflow_types as t
     from cycles.human_steps import REFUSED, ActivityRef, PhaseSpec, StepSpec
-    from cycles.workflow_phases import BEFORE_PHASES, PHASES
+    from cycles.workflow_phases import BEFORE_PHASES, PHASE_PATCHES, PHASES
 
 AWAITING_ACTION = SearchAttributeKey.for_keyword(t.SA_AWAITING_ACTION)
 AWAITING_ASSIGNEE = SearchAttributeKey.for_keyword(t.SA_AWAITING_ASSIGNEE)
@@ -110,6 +110,7 @@ class TestCycleWorkflow:
         # The adapter of the phase being run, for runs started before the
         # phase mechanism (workflow_phases.BEFORE_PHASES); None otherwise.
         self._legacy: Any = None
+        self._local_activities: Optional[bool] = None
 
     # --- run ---------------------------------------------------------------
 
@@ -124,6 +125,11 @@ class TestCycleWorkflow:
                 if not workflow.patched(t.PATCH_LEGACY_RUNS_CONTINUE):
                     break
                 before_phases = False
+            patch = PHASE_PATCHES.get(phase.name)
+            if patch and not workflow.patched(patch):
+                # Replaying a run that completed before this phase existed.
+                self._progress.pop(phase.name, None)
+                break
             await self._run_phase(phase, legacy)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return t.TestCycleOutcome(cycle_report_id=inp.cycle_report_id, phases=dict(self._progress))
@@ -150,7 +156,16 @@ class TestCycleWorkflow:
         return t.PhaseRequest(**self._ids(), phase=self._phase or "")
 
     async def activity(self, ref: ActivityRef, arg: Any) -> Any:
+        if ref.local and self._runs_activities_locally():
+            return await workflow.execute_local_activity(ref.name, arg, result_type=ref.output, **ref.options)
         return await workflow.execute_activity(ref.name, arg, result_type=ref.output, **ref.options)
+
+    def _runs_activities_locally(self) -> bool:
+        # Asked once, at the first such call: a run whose history predates
+        # the patch keeps scheduling ordinary activities to its end.
+        if self._local_activities is None:
+            self._local_activities = workflow.patched(t.PATCH_LOCAL_ACTIVITIES)
+        return self._local_activities
 
     async def human_step(self, step: StepSpec, round_no: int, context: Optional[dict] = None) -> Any:
         """The one human-in-the-loop pattern: open the task, wait for the
@@ -272,7 +287,7 @@ class TestCycleWorkflow:
         if awaiting is None or awaiting.step.kind != step.kind:
             raise _refuse(t.ERR_NOT_AWAITING, f"this report is not awaiting a {step.title}")
         if awaiting.received is not None:
-            raise _refuse(t.ERR_NOT_AWAITING, "another submission for this step was accepted first")
+            raise _refuse(t.ERR_ALREADY_RECEIVED, "another submission for this step was accepted first")
         if submission.on_behalf_of != awaiting.assignee:
             raise _refuse(
                 t.ERR_NOT_ASSIGNEE,

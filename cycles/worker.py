@@ -20,6 +20,7 @@ from temporalio.worker import (
     Worker,
 )
 
+from . import workflow_sandbox
 from .activity_log import ActivityLogInterceptor
 from .registry import registry
 from .test_cycle_workflow import TestCycleWorkflow
@@ -74,10 +75,19 @@ def build_worker(
     task_queue: str | None = None,
     threads: int | None = None,
     extra_workflows: tuple[type, ...] = (),
+    max_cached_workflows: int | None = None,
+    workflow_runner=None,
 ) -> Worker:
     """`extra_workflows`: more workflows on the same worker (tests run tiny
-    ones on a worker built exactly like the real one)."""
+    ones on a worker built exactly like the real one); `workflow_runner`:
+    the sandbox of cycles/workflow_sandbox.py unless a test wraps it."""
     threads = threads or settings.TEMPORAL_WORKER_ACTIVITY_THREADS
+    # Runs wait for people for days: without a cap the SDK keeps every one
+    # of them in memory (about 0.3 MB each). Beyond the cap the least
+    # recently used is evicted and rebuilt from its history when its person
+    # answers, which costs a replay of a few dozen events.
+    cached = max_cached_workflows or settings.TEMPORAL_WORKER_MAX_CACHED_WORKFLOWS
+    runner = workflow_runner or workflow_sandbox.runner_for(TestCycleWorkflow)
     return Worker(
         client,
         task_queue=task_queue or settings.TEMPORAL_TASK_QUEUE,
@@ -91,4 +101,8 @@ def build_worker(
         # inside their threads, wherever they are (in a write to the log, say).
         graceful_shutdown_timeout=timedelta(seconds=settings.TEMPORAL_WORKER_SHUTDOWN_GRACE),
         interceptors=[DjangoInterceptor(), ActivityLogInterceptor()],
+        max_cached_workflows=cached,
+        # The SDK needs a cached slot for each workflow task it works on.
+        max_concurrent_workflow_tasks=min(cached, 100),
+        workflow_runner=runner,
     )

@@ -19,6 +19,11 @@ class TemporalUnavailable(Exception):
     pass
 
 
+class CannotStart(Exception):
+    """The report lacks what its workflow needs (people are assigned after a
+    report joins a cycle, see cycles.cycle_start)."""
+
+
 @dataclass
 class Started:
     workflow_id: str
@@ -31,7 +36,7 @@ def freeze_attributes(cycle_report: CycleReport) -> int:
     later change of the report's catalogue does not alter it. Idempotent."""
     rows = [
         CycleReportAttribute(cycle_report=cycle_report, attribute_id=pk)
-        for pk in cycle_report.report.attributes.values_list("pk", flat=True)
+        for pk in cycle_report.report.attributes.filter(retired_at__isnull=True).values_list("pk", flat=True)
     ]
     CycleReportAttribute.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
@@ -41,6 +46,8 @@ def start_workflow(cycle_report: CycleReport, actor=None) -> Started:
     """Start the report's workflow; a repeat returns the existing run. The
     workflow's first activity writes "Workflow started" to the timeline."""
     wf_id = cycle_report.expected_workflow_id
+    if not cycle_report.workflow_run_id and (cycle_report.tester_id is None or cycle_report.report_owner_id is None):
+        raise CannotStart("Assign the report's tester and report owner before starting it.")
     with transaction.atomic():
         freeze_attributes(cycle_report)
         if actor is not None:

@@ -18,6 +18,7 @@ COMPLETED = "completed"
 
 # Error types a validator raises; the edge maps them to HTTP answers.
 ERR_NOT_AWAITING = "NotAwaiting"  # 409
+ERR_ALREADY_RECEIVED = "AlreadyReceived"  # 409: another submission for the step came first
 ERR_NOT_ASSIGNEE = "NotAssignee"  # 403
 ERR_SEPARATION_OF_DUTIES = "SeparationOfDuties"  # 403
 ERR_INVALID = "InvalidSubmission"  # 400
@@ -39,6 +40,12 @@ PATCH_PHASE_MECHANISM = "phases-through-the-human-step-mechanism"
 # Runs started before the phase mechanism go on to the phases after Scoping
 # once their Scoping completes.
 PATCH_LEGACY_RUNS_CONTINUE = "runs-before-phases-continue-after-scoping"
+# Short database activities (ActivityRef.local) run as local activities;
+# runs begun before keep scheduling them as ordinary activities.
+PATCH_LOCAL_ACTIVITIES = "short-database-activities-run-locally"
+# The Evidence phase after Sample Selection: runs that completed (or were
+# replayed to completion) before it existed replay without it.
+PATCH_EVIDENCE_PHASE = "evidence-phase-after-sample-selection"
 
 
 def workflow_id_for(cycle_id: int, report_id: int) -> str:
@@ -148,9 +155,11 @@ class TestCycleOutcome:
 
 # --- The human side's activities (implemented in reviews/activities.py) ------
 
-START_PHASE = ActivityRef("start_phase_activity", PhaseRequest)
-COMPLETE_PHASE = ActivityRef("complete_phase_activity", PhaseRequest)
-OPEN_TASK = ActivityRef("open_human_task_activity", OpenTask, TaskTerms)
+START_PHASE = ActivityRef("start_phase_activity", PhaseRequest, local=True)
+COMPLETE_PHASE = ActivityRef("complete_phase_activity", PhaseRequest, local=True)
+OPEN_TASK = ActivityRef("open_human_task_activity", OpenTask, TaskTerms, local=True)
+# Reminders, escalations and refusals are rare; as ordinary activities
+# their inputs stay in the history for whoever reads it.
 SEND_REMINDER = ActivityRef("send_task_reminder_activity", TaskEvent)
 ESCALATE = ActivityRef("escalate_task_activity", TaskEvent)
 RECORD_REFUSED = ActivityRef("record_refused_message_activity", RefusedMessage)

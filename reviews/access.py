@@ -11,7 +11,7 @@ def can_view(user, cycle_report) -> bool:
         return False
     if roles.is_manager(user):
         return True
-    people = {cycle_report.tester_id, cycle_report.report_owner_id}
+    people = {cycle_report.tester_id, cycle_report.report_owner_id, cycle_report.data_provider_id}
     if user.pk in people:
         return True
     # Delegates and reassigned people see the reports they act on.
@@ -31,5 +31,5 @@ def visible_cycle_reports(user, queryset):
 
     owners = [user.pk, *delegators_of(user)]
     return queryset.filter(
-        Q(tester=user) | Q(report_owner=user) | Q(tasks__assignee_id__in=owners)
+        Q(tester=user) | Q(report_owner=user) | Q(data_provider=user) | Q(tasks__assignee_id__in=owners)
     ).distinct()

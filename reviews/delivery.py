@@ -6,8 +6,10 @@ once and answers every sender alike."""
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -20,12 +22,13 @@ from cycles import workflow_types as t
 from cycles.registry import registry
 
 from . import audit, notifications, workflow_messages
-from .models import AuditEvent, InboundSubmission
+from .models import AuditEvent, HumanTask, InboundSubmission
 
 log = logging.getLogger(__name__)
 
 STATUS_FOR_ERROR = {
     t.ERR_NOT_AWAITING: 409,
+    t.ERR_ALREADY_RECEIVED: 409,
     t.ERR_NOT_ASSIGNEE: 403,
     t.ERR_SEPARATION_OF_DUTIES: 403,
     t.ERR_INVALID: 400,
@@ -86,7 +89,7 @@ def deliver(inbound: InboundSubmission, enqueue: bool = True) -> Answer:
 
     InboundSubmission.objects.filter(pk=inbound.pk).update(attempts=F("attempts") + 1)
     try:
-        result = temporal_client.call(go)
+        result = _while_task_opens(inbound, lambda: temporal_client.call(go))
     except WorkflowUpdateFailedError as exc:
         cause = exc.cause
         if isinstance(cause, ApplicationError):
@@ -109,6 +112,38 @@ def deliver(inbound: InboundSubmission, enqueue: bool = True) -> Answer:
     body = {"accepted": True, "version": result.get("version"), "submission_id": str(inbound.id)}
     body.update({name: result.get(name) for name in step.answer_fields})
     return _resolve(inbound, 200, body, refused=False)
+
+
+def _while_task_opens(inbound: InboundSubmission, send):
+    """Send, and send again while the step's task is open in the database
+    but its workflow does not await it yet.
+
+    The task-opening activity commits the task (and the person sees it in
+    their inbox) a moment before the workflow, on its next workflow task,
+    starts awaiting it; a person or script quick enough lands in between
+    and would be told "not awaiting". Up to TASK_OPENING_GRACE seconds, the
+    Update is re-sent under the same id (a refused Update leaves nothing
+    behind) until the workflow awaits it."""
+    deadline = time.monotonic() + settings.TASK_OPENING_GRACE
+    pause = 0.02
+    while True:
+        try:
+            return send()
+        except WorkflowUpdateFailedError as exc:
+            cause = exc.cause
+            opening = isinstance(cause, ApplicationError) and cause.type == t.ERR_NOT_AWAITING
+            if not opening or time.monotonic() + pause > deadline or not _task_is_open(inbound):
+                raise
+        if pause == 0.02:
+            log.info("submission %s: its task is open but the workflow does not await it yet; re-sending", inbound.pk)
+        time.sleep(pause)
+        pause = min(pause * 2, 0.2)
+
+
+def _task_is_open(inbound: InboundSubmission) -> bool:
+    return HumanTask.objects.filter(
+        cycle_report_id=inbound.cycle_report_id, kind=inbound.kind, state__in=HumanTask.ACTIVE_STATES
+    ).exists()
 
 
 def _refuse(inbound: InboundSubmission, status: int, detail: str) -> Answer:

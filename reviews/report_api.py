@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from cycles import api_schema as doc
 from cycles.models import CycleReport
-from cycles.workflow_start import TemporalUnavailable, start_workflow
+from cycles.workflow_start import CannotStart, TemporalUnavailable, start_workflow
 
 from . import access
 from .status import status
@@ -52,6 +52,8 @@ class StartView(CycleReportView):
             started = start_workflow(cr, actor=request.user)
         except TemporalUnavailable:
             return Response({"detail": "The workflow service is unreachable; try again."}, status=503)
+        except CannotStart as problem:
+            return Response({"detail": str(problem)}, status=409)
         return Response(
             {"workflow_id": started.workflow_id, "run_id": started.run_id, "started": started.created},
             status=http.HTTP_201_CREATED if started.created else http.HTTP_200_OK,

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST, require_safe
 from cycles import roles
 from cycles.models import CycleReport, TestCycle
 from cycles.registry import registry
-from cycles.workflow_start import TemporalUnavailable, start_workflow
+from cycles.workflow_start import CannotStart, TemporalUnavailable, start_workflow
 
 from django.urls import reverse
 
@@ -30,8 +30,10 @@ def home(request):
 @require_safe
 def cycle_list(request):
     visible = access.visible_cycle_reports(request.user, CycleReport.objects.all())
+    # Managers see every cycle, those still without reports too (set-up, issue 12).
+    cycles = TestCycle.objects.all() if roles.is_manager(request.user) else TestCycle.objects.filter(cycle_reports__in=visible)
     cycles = (
-        TestCycle.objects.filter(cycle_reports__in=visible)
+        cycles
         .select_related("test_manager")
         .annotate(reports=Count("cycle_reports", distinct=True))
         .distinct()
@@ -49,7 +51,7 @@ def cycle_detail(request, cycle_id: int):
         )
         .select_related("report", "tester", "report_owner")
         .annotate(
-            attribute_count=Count("report__attributes", distinct=True),
+            attribute_count=Count("report__attributes", filter=Q(report__attributes__retired_at__isnull=True), distinct=True),
             open_tasks=Count("tasks", filter=Q(tasks__state__in=HumanTask.ACTIVE_STATES), distinct=True),
         )
         .order_by("report__name")
@@ -126,6 +128,8 @@ def start(request, cycle_id: int, report_id: int):
         started = start_workflow(cr, actor=request.user)
     except TemporalUnavailable:
         messages.error(request, "The workflow service is unreachable; please try again in a moment.")
+    except CannotStart as problem:
+        messages.error(request, str(problem))
     else:
         messages.success(request, "The report's workflow started." if started.created else "The workflow was already running.")
     return redirect("reviews:report_status", cr.cycle_id, cr.report_id)

@@ -64,7 +64,7 @@ APPLY_SELECTION = ActivityRef(
     # Drawing from a population of millions reads it once: allow minutes.
     options={**DB_ACTIVITY, "start_to_close_timeout": timedelta(minutes=10)},
 )
-APPLY_APPROVAL = ActivityRef("apply_sample_approval_activity", ApplyApproval, ApprovalApplied)
+APPLY_APPROVAL = ActivityRef("apply_sample_approval_activity", ApplyApproval, ApprovalApplied, local=True)
 
 
 def selection_problems(_rules, submission: SampleSelectionSubmission) -> list[str]:

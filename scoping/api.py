@@ -9,7 +9,7 @@ from cycles import api_schema as doc
 from reviews.report_api import CycleReportView
 
 from . import queries
-from .serializers import AttributeSerializer
+from .serializers import AttributeSerializer, RecommendationSerializer
 
 
 @extend_schema_view(
@@ -19,7 +19,20 @@ from .serializers import AttributeSerializer
     )
 )
 class AttributesView(CycleReportView):
+    """Rows read as plain values and shaped by hand: the same JSON as
+    AttributeSerializer (its schema documents it; a test compares the two),
+    without building a serializer per attribute, which was 60 % of the
+    time at 1,000 attributes (issue 15)."""
+
     def get(self, request, cycle_id: int, report_id: int):
         cr = self.cycle_report(request, cycle_id, report_id)
-        recs = {r.attribute_id: r for r in queries.recommendations(cr)}
-        return Response(AttributeSerializer(queries.attributes(cr), many=True, context={"recommendations": recs}).data)
+        recs = {
+            r.pop("attribute_id"): r
+            for r in queries.recommendations(cr).values("attribute_id", *RECOMMENDATION_FIELDS)
+        }
+        rows = queries.attributes(cr).values(*ATTRIBUTE_FIELDS)
+        return Response([{**row, "recommendation": recs.get(row["id"])} for row in rows])
+
+
+ATTRIBUTE_FIELDS = [f for f in AttributeSerializer.Meta.fields if f != "recommendation"]
+RECOMMENDATION_FIELDS = RecommendationSerializer.Meta.fields

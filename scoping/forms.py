@@ -9,6 +9,7 @@ from django import forms
 from cycles.plain_text import meaningful
 
 from . import decision_rules
+from .quick_widgets import QuickRadioSelect, QuickTextarea
 
 
 @dataclass
@@ -54,7 +55,7 @@ class TesterReviewForm(forms.Form):
             self.fields[f"include_{attr.pk}"] = forms.TypedChoiceField(
                 choices=self.INCLUDE_CHOICES,
                 coerce=lambda v: v == "1",
-                widget=forms.RadioSelect,
+                widget=QuickRadioSelect,
                 initial="1" if (initial or attr.is_primary_key) else "0",
                 disabled=attr.is_primary_key,
                 label=attr.name,
@@ -65,7 +66,7 @@ class TesterReviewForm(forms.Form):
                 max_length=decision_rules.MAX_RATIONALE,
                 initial=prior.rationale if prior is not None else "",
                 # Several lines: a rationale is a sentence or two an examiner reads.
-                widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Rationale (required when overriding)"}),
+                widget=QuickTextarea(attrs={"rows": 3, "placeholder": "Rationale (required when overriding)"}),
                 label=f"Rationale for {attr.name}",
             )
 

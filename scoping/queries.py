@@ -12,7 +12,7 @@ def attributes(cycle_report):
     frozen = ReportAttribute.objects.filter(cycle_reports__cycle_report=cycle_report)
     if cycle_report.workflow_run_id or frozen.exists():
         return frozen.order_by("line_number", "id")
-    return ReportAttribute.objects.filter(report_id=cycle_report.report_id).order_by("line_number", "id")
+    return ReportAttribute.current().filter(report_id=cycle_report.report_id).order_by("line_number", "id")
 
 
 def recommendations(cycle_report):

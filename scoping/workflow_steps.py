@@ -81,8 +81,8 @@ GENERATE_RECOMMENDATIONS = ActivityRef(
         ),
     ),
 )
-APPLY_TESTER_REVIEW = ActivityRef("apply_tester_review_activity", ApplyTesterReview, ReviewApplied)
-APPLY_OWNER_APPROVAL = ActivityRef("apply_report_owner_approval_activity", ApplyApproval, ApprovalApplied)
+APPLY_TESTER_REVIEW = ActivityRef("apply_tester_review_activity", ApplyTesterReview, ReviewApplied, local=True)
+APPLY_OWNER_APPROVAL = ActivityRef("apply_report_owner_approval_activity", ApplyApproval, ApprovalApplied, local=True)
 
 
 # --- The rules the workflow's validators apply (the forms use the same) -----

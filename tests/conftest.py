@@ -57,6 +57,18 @@ def temporal(temporal_env, transactional_db):
 
 
 @pytest.fixture(autouse=True)
+def _evidence_storage(settings, tmp_path_factory):
+    """Evidence files of each test in a folder of its own, never .local/."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "evidence": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path_factory.mktemp("evidence"))},
+        },
+    }
+
+
+@pytest.fixture(autouse=True)
 def _fast_local_settings(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

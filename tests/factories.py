@@ -63,6 +63,7 @@ class CycleReportFactory(factory.django.DjangoModelFactory):
     report = factory.SubFactory(ReportFactory)
     tester = factory.SubFactory(UserFactory, role=roles.TESTER)
     report_owner = factory.LazyAttribute(lambda cr: cr.report.owner)
+    data_provider = factory.SubFactory(UserFactory, role=roles.DATA_PROVIDER)
 
 
 def scoped_report(attributes=6, **kwargs) -> CycleReport:

@@ -123,10 +123,12 @@ def population_csv(cr, rows: int = 20) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def through_sampling(temporal, cr, send_back: bool = False) -> dict:
+def through_sampling(temporal, cr, send_back: bool = False, evidence: bool = True) -> dict | None:
     """From the awaited sample selection to the end of Sample Selection,
     through the services: a population, a random sample (and, with
-    send_back, one round sent back and drawn again), the owner's approval."""
+    send_back, one round sent back and drawn again), the owner's approval;
+    then (evidence) through the Evidence phase to the run's result, or
+    (not evidence) until the evidence request is awaited."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from reviews import submissions
@@ -148,4 +150,59 @@ def through_sampling(temporal, cr, send_back: bool = False) -> dict:
         decision = {"approved": approve, "comments": "" if approve else "Draw fewer records"}
         answer = submissions.submit(cr, "sample_approval", cr.report_owner, decision, None)
         assert answer.status == 200, answer.body
+    if not evidence:
+        wait_for_task(cr, "evidence_submission")
+        wait_for_awaiting(temporal, cr, "evidence_submission")
+        return None
+    through_evidence(temporal, cr)
     return result(temporal, cr)
+
+
+def evidence_pdf(label: str = "evidence") -> bytes:
+    """A small file that is a PDF by its content."""
+    return b"%PDF-1.4\n% " + label.encode() + b"\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def source_values(cr, item, change: dict | None = None) -> dict:
+    """The record's reported values as its source values (every attribute in
+    scope), with `change` {attribute id: value} applied."""
+    from evidence import rounds
+
+    values = {str(a.pk): item.record.values.get(str(a.pk)) or "n/a" for a in rounds.attributes_in_scope(cr)}
+    values.update({str(k): v for k, v in (change or {}).items()})
+    return values
+
+
+def through_evidence(temporal, cr, return_first: bool = False) -> None:
+    """From the awaited evidence request to the end of the Evidence phase,
+    through the services: a PDF and the reported values per record from the
+    provider, every record accepted by the tester (with return_first, the
+    first record is returned once and provided again)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from evidence import rounds, uploads
+    from reviews import submissions
+
+    provider = cr.data_provider or cr.report_owner
+    round_no = 1
+    while True:
+        wait_for_task(cr, "evidence_submission", round_no=round_no)
+        wait_for_awaiting(temporal, cr, "evidence_submission")
+        items = rounds.awaiting_evidence(cr)
+        samples = []
+        for item in items:
+            kept = uploads.store(cr, item, SimpleUploadedFile(f"{item.record.key}.pdf", evidence_pdf(item.record.key)), provider)
+            samples.append({"sample_id": item.pk, "source_values": source_values(cr, item), "note": "", "file_ids": [kept.pk]})
+        answer = submissions.submit(cr, "evidence_submission", provider, {"samples": samples}, None)
+        assert answer.status == 200, answer.body
+        wait_for_awaiting(temporal, cr, "evidence_review")
+        returning = return_first and round_no == 1
+        decisions = [
+            {"sample_id": s["sample_id"], "accepted": not (returning and i == 0), "comments": "Illegible scan" if returning and i == 0 else ""}
+            for i, s in enumerate(samples)
+        ]
+        answer = submissions.submit(cr, "evidence_review", cr.tester, {"decisions": decisions}, None)
+        assert answer.status == 200, answer.body
+        if not returning:
+            return
+        round_no += 1

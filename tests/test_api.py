@@ -81,7 +81,7 @@ def test_status_before_start(db):
     body = api(cr.tester).get(url(cr, "status")).json()
     assert body["current_phase"] == "Scoping"
     assert body["awaiting_action"] is None and body["assignee"] is None
-    assert body["phase_progress"] == {"Scoping": "not_started", "Sample Selection": "not_started"}
+    assert body["phase_progress"] == {"Scoping": "not_started", "Sample Selection": "not_started", "Evidence": "not_started"}
     assert body["pending_delivery"] == 0
 
 
@@ -95,6 +95,26 @@ def test_attributes_lists_flags_and_recommendations(awaiting_review):
     assert first["recommendation"]["include"] is True
     assert 0 <= first["recommendation"]["risk_score"] <= 100
     assert "primary key" in first["recommendation"]["rationale"]
+
+
+def test_attributes_answer_exactly_what_the_documented_serializer_says(awaiting_review):
+    """The endpoint shapes rows by hand for speed (issue 15); its JSON is
+    the contract AttributeSerializer documents, byte for byte, with and
+    without a recommendation."""
+    import json
+
+    from scoping import queries
+    from scoping.serializers import AttributeSerializer
+
+    cr = awaiting_review
+    queries.recommendations(cr).filter(attribute__line_number=2).delete()
+    recs = {r.attribute_id: r for r in queries.recommendations(cr)}
+    expected = AttributeSerializer(queries.attributes(cr), many=True, context={"recommendations": recs}).data
+    expected = json.loads(json.dumps(expected))
+    rows = api(cr.tester).get(url(cr, "attributes")).json()
+    assert rows == expected
+    assert [list(row) for row in rows] == [list(row) for row in expected]  # field order too
+    assert [row["recommendation"] is None for row in rows] == [False, True, False, False, False, False]
 
 
 def test_status_while_awaiting_review(awaiting_review):
@@ -172,7 +192,7 @@ def test_full_run_over_the_api(awaiting_review, temporal):
     assert outcome["approved_version"] == 1
     assert OwnerDecision.objects.get().outcome == "approved"
     body = tester.get(url(cr, "status")).json()
-    assert body["phase_progress"] == {"Scoping": "completed", "Sample Selection": "in_progress"}
+    assert body["phase_progress"] == {"Scoping": "completed", "Sample Selection": "in_progress", "Evidence": "not_started"}
     assert body["awaiting_action"] == "sample_selection" and body["current_phase"] == "Sample Selection"
     # Starting again after completion is harmless.
     again = tester.post(url(cr, "start"))

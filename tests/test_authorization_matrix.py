@@ -132,6 +132,7 @@ def world(temporal_env, django_db_blocker):
                 "review_task": review_task.pk,
                 "approval_task": approval_task.pk,
                 "sample_task": helpers.wait_for_task(cr_sample, "sample_selection").pk,
+                "missing": 999999,  # an id nothing has
             },
             crs={"R": cr_review, "A": cr_approval, "O": cr_other, "S": cr_sample},
         )
@@ -260,6 +261,19 @@ MATRIX = [
     ("sample approval S (not awaiting)", "get", CR % "S" + "/sample-approval/", None, only(302, VIEWERS_R, 404)),
     ("sample approval post S (not awaiting)", "post", CR % "S" + "/sample-approval/", {"submission_token": "x"}, only(302, VIEWERS_R, 404)),
     ("approval post R (not awaiting)", "post", CR % "R" + "/approval/", {"submission_token": "x"}, only(302, VIEWERS_R, 404)),
+    # Evidence (issue 14): nothing awaits evidence here, so the steps' pages
+    # send viewers back to the report; a file or record that does not exist
+    # is the same 404 for everyone; the results are for whoever may see the report.
+    ("evidence page S (not awaiting)", "get", CR % "S" + "/evidence/", None, only(302, VIEWERS_R, 404)),
+    ("evidence post S (not awaiting)", "post", CR % "S" + "/evidence/", {"submission_token": "x"}, only(302, VIEWERS_R, 404)),
+    ("evidence review S (not awaiting)", "get", CR % "S" + "/evidence-review/", None, only(302, VIEWERS_R, 404)),
+    ("evidence review post S (not awaiting)", "post", CR % "S" + "/evidence-review/", {"submission_token": "x"}, only(302, VIEWERS_R, 404)),
+    ("evidence file, unknown", "get", CR % "S" + "/evidence/999999/", None, expect(404)),
+    ("test results page S", "get", CR % "S" + "/test-results/", None, only(200, VIEWERS_R, 404)),
+    # Nothing chosen: the tester's (and delegate's) post confirms nothing and returns to the page.
+    ("test results post S", "post", CR % "S" + "/test-results/", {}, {**form_of(302, ("tester", "delegate"))}),
+    ("test results csv S", "get", CR % "S" + "/test-results.csv", None, only(200, VIEWERS_R, 404)),
+    ("test results xlsx S", "get", CR % "S" + "/test-results.xlsx", None, only(200, VIEWERS_R, 404)),
     # --- Django admin: staff only (the others are sent to the admin's login);
     # managers and admins see tasks, delegations and the audit trail through
     # their groups' permissions (reviews/role_permissions.py) --------------
@@ -307,6 +321,20 @@ MATRIX = [
     ("api population S, not multipart", "post", API % "S" + "/population", {}, only(415, ("tester", "delegate"), 403, anonymous=401)),
     ("api population R (not awaiting)", "post", API % "R" + "/population", {}, only(409, VIEWERS_R, 403, anonymous=401)),
     ("api samples S", "get", API % "S" + "/samples", None, only(200, VIEWERS_R, 403, anonymous=401)),
+    ("api evidence-submission S (not awaiting)", "post", API % "S" + "/evidence-submission", {}, only(409, VIEWERS_R, 403, anonymous=401)),
+    ("api evidence-review S (not awaiting)", "post", API % "S" + "/evidence-review", {}, only(409, VIEWERS_R, 403, anonymous=401)),
+    ("api evidence upload S (not awaiting)", "post", API % "S" + "/samples/999999/evidence", {}, only(409, VIEWERS_R, 403, anonymous=401)),
+    ("api evidence list, unknown sample", "get", API % "S" + "/samples/999999/evidence", None, only(404, VIEWERS_R, 403, anonymous=401)),
+    ("api evidence file, unknown", "get", API % "S" + "/evidence/{missing}", None, only(404, VIEWERS_R, 403, anonymous=401)),
+    ("api test results S", "get", API % "S" + "/test-results", None, only(200, VIEWERS_R, 403, anonymous=401)),
+    # Only the tester (or their delegate) confirms results: an empty body is their 400.
+    (
+        "api test results confirm S, invalid",
+        "post",
+        API % "S" + "/test-results",
+        {},
+        {**only(400, ("tester", "delegate"), 403, anonymous=401)},
+    ),
     ("api status by POST", "post", API % "R" + "/status", {}, expect(405, anonymous=401)),
     ("api token by GET", "get", "/api/auth/token/", None, expect(405, anonymous=405)),
     # Signed in with a session, not a token: nothing to revoke for this call.
@@ -318,6 +346,27 @@ MATRIX = [
     ("api reassign, invalid", "post", "/api/tasks/{review_task}/reassign", {}, only(400, MANAGERS, 403, anonymous=401)),
     ("api reassign by GET", "get", "/api/tasks/{review_task}/reassign", None, expect(405, anonymous=401)),
     ("api reassign, unknown task", "post", "/api/tasks/999999/reassign", {"to": "x", "reason": "y"}, only(404, MANAGERS, 403, anonymous=401)),
+    # --- Setting cycles up (issue 12): test managers and admins only; unknown
+    # cycles for the starts, which would otherwise start workflows for real.
+    ("api cycles", "get", "/api/cycles/", None, only(200, MANAGERS, 403, anonymous=401)),
+    ("api cycles, invalid", "post", "/api/cycles/", {}, only(400, MANAGERS, 403, anonymous=401)),
+    ("api cycle reports", "get", "/api/cycles/{c}/reports/", None, only(200, MANAGERS, 403, anonymous=401)),
+    ("api cycle reports add, invalid", "post", "/api/cycles/{c}/reports/", {}, only(400, MANAGERS, 403, anonymous=401)),
+    ("api cycle assign, invalid", "post", "/api/cycles/{c}/assign", {}, only(400, MANAGERS, 403, anonymous=401)),
+    ("api cycle start, unknown", "post", "/api/cycles/999999/start", {}, only(404, MANAGERS, 403, anonymous=401)),
+    ("api catalogue import, not multipart", "post", "/api/reports/{R}/attributes/import", {}, only(415, MANAGERS, 403, anonymous=401)),
+    ("new cycle page", "get", "/cycles/new/", None, only(200, MANAGERS, 403)),
+    ("new cycle post, invalid", "post", "/cycles/new/", {}, only(400, MANAGERS, 403)),
+    ("set-up page", "get", "/cycles/{c}/setup/", None, only(200, MANAGERS, 403)),
+    ("set-up add, invalid", "post", "/cycles/{c}/setup/add", {}, only(400, MANAGERS, 403)),
+    ("set-up assign, invalid", "post", "/cycles/{c}/setup/assign", {}, only(400, MANAGERS, 403)),
+    ("set-up people O", "get", "/cycles/{c}/setup/reports/{O}/people/", None, only(200, MANAGERS, 403)),
+    ("set-up start, unknown", "post", "/cycles/999999/setup/start", {}, only(404, MANAGERS, 403)),
+    ("dashboard", "get", "/cycles/{c}/dashboard/", None, only(200, MANAGERS, 403)),
+    ("dashboard csv", "get", "/cycles/{c}/dashboard.csv", None, only(200, MANAGERS, 403)),
+    ("catalogue page R", "get", "/reports/{R}/catalogue/", None, only(200, MANAGERS, 403)),
+    ("catalogue post R, invalid", "post", "/reports/{R}/catalogue/", {}, only(400, MANAGERS, 403)),
+    ("catalogue confirm, unknown", "post", "/reports/{R}/catalogue/999999/confirm", {}, only(404, MANAGERS, 403)),
     # --- API documentation: for signed-in users -------------------------------
     ("api schema", "get", "/api/schema/", None, expect(200, anonymous=401)),
     ("api docs", "get", "/api/docs/", None, expect(200)),
@@ -342,6 +391,11 @@ READ_ONLY_PAGES = [
     ("scoping version A", CR % "A" + "/scoping/versions/1/"),
     ("scoping decisions csv", "/cycles/{c}/scoping-decisions.csv"),
     ("scoping decisions xlsx", "/cycles/{c}/scoping-decisions.xlsx"),
+    ("set-up page", "/cycles/{c}/setup/"),
+    ("dashboard", "/cycles/{c}/dashboard/"),
+    ("dashboard csv", "/cycles/{c}/dashboard.csv"),
+    ("test results csv S", CR % "S" + "/test-results.csv"),
+    ("test results xlsx S", CR % "S" + "/test-results.xlsx"),
 ]
 MATRIX += [(f"{name} by POST", "post", url, {}, expect(405)) for name, url in READ_ONLY_PAGES]
 

@@ -53,7 +53,7 @@ def test_sample_selection_over_the_api_with_one_send_back(awaiting_sample, tempo
     tester, owner = api(cr.tester), api(cr.report_owner)
     status = tester.get(url(cr, "status")).json()
     assert status["current_phase"] == "Sample Selection" and status["awaiting_action"] == "sample_selection"
-    assert status["phase_progress"] == {"Scoping": "completed", "Sample Selection": "in_progress"}
+    assert status["phase_progress"] == {"Scoping": "completed", "Sample Selection": "in_progress", "Evidence": "not_started"}
     # Scoping's decisions are frozen for the later phases.
     assert CycleReportAttribute.objects.filter(cycle_report=cr, in_scope=True).exists()
 
@@ -99,8 +99,10 @@ def test_sample_selection_over_the_api_with_one_send_back(awaiting_sample, tempo
     ok = owner.post(url(cr, "sample-approval"), {"approved": True, "comments": ""}, format="json")
     assert ok.status_code == 200, ok.content
 
+    # The next phase (Evidence) asks the data provider; then the run completes.
+    helpers.through_evidence(temporal, cr)
     outcome = helpers.result(temporal, cr)
-    assert outcome["phases"] == {"Scoping": "completed", "Sample Selection": "completed"}
+    assert outcome["phases"] == {"Scoping": "completed", "Sample Selection": "completed", "Evidence": "completed"}
     versions = list(SampleSet.objects.filter(cycle_report=cr).order_by("version").values_list("version", "method", "superseded_at"))
     assert [(v, m, s is None) for v, m, s in versions] == [(1, "random", False), (2, "top", True)]
     assert list(SampleApproval.objects.filter(cycle_report=cr).order_by("version").values_list("version", "outcome")) == [
@@ -108,10 +110,11 @@ def test_sample_selection_over_the_api_with_one_send_back(awaiting_sample, tempo
     ]
     assert PhaseStatus.objects.get(cycle_report=cr, phase="Sample Selection").status == "completed"
     final = tester.get(url(cr, "status")).json()
-    assert final["phase_progress"] == {"Scoping": "completed", "Sample Selection": "completed"}
+    assert final["phase_progress"] == {"Scoping": "completed", "Sample Selection": "completed", "Evidence": "completed"}
     assert final["awaiting_action"] is None
-    events = list(AuditEvent.objects.filter(cycle_report=cr).values_list("event", flat=True))
-    assert events.count("file_uploaded") == 1 and events[-1] == "notice_sent"
+    events = list(AuditEvent.objects.filter(cycle_report=cr).values_list("event", "detail"))
+    assert [d for e, d in events if e == "file_uploaded" and d.startswith("Population")] != [] and events[-1][0] == "notice_sent"
+    assert len([d for e, d in events if e == "file_uploaded" and d.startswith("Population")]) == 1
 
 
 def test_bad_selections_and_populations_get_clear_answers(awaiting_sample, temporal):
@@ -199,6 +202,7 @@ def test_sample_selection_by_the_forms(awaiting_sample, temporal):
     token = re.search(r'name="submission_token" value="([0-9a-f]+)"', shown).group(1)
     done = owner.post(approval, {"submission_token": token, "decision": "approve", "comments": ""})
     assert done.status_code == 302
+    helpers.through_evidence(temporal, cr)
     helpers.result(temporal, cr)
     report = owner.get(f"/cycles/{cr.cycle_id}/reports/{cr.report_id}/").content.decode()
     assert 'id="phase-scoping"' in report and 'id="phase-sample-selection"' in report

@@ -38,6 +38,7 @@ from scoping.models import OwnerDecision, ScopingSubmission
 
 from . import server_processes as ph
 from . import factories, helpers
+from . import workflow_histories as wh
 from .factories import PASSWORD, scoped_report
 from .temporal_harness import env_flag, wait_until
 
@@ -118,6 +119,7 @@ def _make_reports():
             cycle=cycle,
             tester=people[f"tester{i % 2}"],
             report=factories.ReportFactory(owner=people[f"owner{i % 2}"]),
+            data_provider=None,
         )
         for i in range(REPORTS)
     ], people
@@ -186,8 +188,25 @@ def _drive(i: int, cr: CycleReport, rounds: int, servers: list[str], clients: di
     awaiting(owner, "sample_approval", 1)
     code, first = owner("POST", at("/sample-approval"), {"approved": True, "comments": ""}, key=f"sample-ok-{cr.pk}")
     assert code == 200, first
+    # Evidence: the files stored through the service (the uploads are not
+    # what this test exercises), the submission and the review through the
+    # web servers. These reports name no data provider: their owners provide.
+    awaiting(owner, "evidence_submission", 1)
+    from evidence import rounds as evidence_rounds
+    from evidence import uploads
+
+    samples = []
+    for item in evidence_rounds.awaiting_evidence(cr):
+        uploads.store(cr, item, SimpleUploadedFile(f"{item.record.key}.pdf", helpers.evidence_pdf()), cr.report_owner)
+        samples.append({"sample_id": item.pk, "source_values": helpers.source_values(cr, item)})
+    code, first = owner("POST", at("/evidence-submission"), {"samples": samples}, key=f"evidence-{cr.pk}")
+    assert code == 200, first
+    awaiting(tester, "evidence_review", 1)
+    decisions = [{"sample_id": s["sample_id"], "accepted": True} for s in samples]
+    code, first = tester("POST", at("/evidence-review"), {"decisions": decisions}, key=f"evidence-ok-{cr.pk}")
+    assert code == 200, first
     wait_until(
-        lambda: status(tester)["phase_progress"].get("Sample Selection") == "completed",
+        lambda: status(tester)["phase_progress"].get("Evidence") == "completed",
         timeout=90, interval=0.1, message=f"report {i} to complete",
     )
     return time.monotonic() - started
@@ -202,6 +221,7 @@ def _identities(temporal_env, workflow_ids) -> dict[str, Counter]:
         client = temporal_env.env.client
         for wf_id in workflow_ids:
             history = await client.get_workflow_handle(wf_id).fetch_history()
+            by_id = {e.event_id: e for e in history.events}
             for e in history.events:
                 if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
                     starters[e.workflow_execution_started_event_attributes.identity] += 1
@@ -211,6 +231,11 @@ def _identities(temporal_env, workflow_ids) -> dict[str, Counter]:
                     workflow_tasks[e.workflow_task_started_event_attributes.identity] += 1
                 elif e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
                     activities[e.activity_task_started_event_attributes.identity] += 1
+                elif e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED and e.marker_recorded_event_attributes.marker_name == wh.LOCAL_ACTIVITY_MARKER:
+                    # A local activity runs in the worker that completed the
+                    # workflow task asking for it.
+                    asked_by = by_id[e.marker_recorded_event_attributes.workflow_task_completed_event_id]
+                    activities[asked_by.workflow_task_completed_event_attributes.identity] += 1
 
     temporal_env.run(collect(), timeout=120)
 
@@ -235,6 +260,9 @@ def _expected_events(rounds: int) -> Counter:
     # Sample Selection, approved the first time.
     events += ["phase_started", "task_opened", "file_uploaded", "submission_accepted", "task_opened", "approved",
                "phase_completed", "notice_sent"]
+    # Evidence: a file per record of the sample of 3, every record accepted.
+    events += ["phase_started", "task_opened", *["file_uploaded"] * 3, "submission_accepted", "task_opened",
+               "submission_accepted", "phase_completed", "notice_sent"]
     return Counter(events)
 
 
@@ -293,7 +321,7 @@ def test_two_web_servers_and_two_workers_complete_every_report_exactly_once(temp
         status, result = finished[cr.pk]
         n = rounds[cr.pk]
         assert status == WorkflowExecutionStatus.COMPLETED
-        assert result["phases"] == {"Scoping": "completed", "Sample Selection": "completed"}
+        assert result["phases"] == {"Scoping": "completed", "Sample Selection": "completed", "Evidence": "completed"}
 
     # Exactly once in the database: versions, decisions, tasks, inbound messages, audit events.
     for cr in reports:
@@ -308,11 +336,11 @@ def test_two_web_servers_and_two_workers_complete_every_report_exactly_once(temp
         tasks = HumanTask.objects.filter(cycle_report=cr)
         assert sorted(tasks.values_list("kind", "round")) == sorted(
             [(k, r) for r in range(1, n + 1) for k in ("report_owner_approval", "tester_review")]
-            + [("sample_selection", 1), ("sample_approval", 1)]
+            + [("sample_selection", 1), ("sample_approval", 1), ("evidence_submission", 1), ("evidence_review", 1)]
         )
         assert set(tasks.values_list("state", flat=True)) == {"completed"}
         inbound = InboundSubmission.objects.filter(cycle_report=cr)
-        assert inbound.count() == 2 * n + 2  # the retries made none
+        assert inbound.count() == 2 * n + 4  # the retries made none
         assert set(inbound.values_list("state", flat=True)) == {InboundSubmission.State.ACCEPTED}
         events = Counter(AuditEvent.objects.filter(cycle_report=cr).values_list("event", flat=True))
         assert events == _expected_events(n), cr

@@ -24,7 +24,7 @@ def test_review_rejection_second_review_approval_completion(temporal):
     assert task.assignee == cr.tester
     status = helpers.wait_for_awaiting(temporal, cr, "tester_review")
     assert status["assignee"] == cr.tester.username == task.assignee.username
-    assert status["phase_progress"] == {"Scoping": "in_progress", "Sample Selection": "not_started"}
+    assert status["phase_progress"] == {"Scoping": "in_progress", "Sample Selection": "not_started", "Evidence": "not_started"}
 
     # The inbox lists the task; the form lists every attribute, prefilled.
     inbox = tester.get("/tasks/")
@@ -97,7 +97,7 @@ def test_review_rejection_second_review_approval_completion(temporal):
     assert HumanTask.objects.filter(cycle_report=cr, state="completed").count() == 4
     assert list(HumanTask.objects.filter(cycle_report=cr, state__in=HumanTask.ACTIVE_STATES).values_list("kind", flat=True)) == ["sample_selection"]
     status = tester.get(f"/api/cycles/{cr.cycle_id}/reports/{cr.report_id}/status").json()
-    assert status["phase_progress"] == {"Scoping": "completed", "Sample Selection": "in_progress"}
+    assert status["phase_progress"] == {"Scoping": "completed", "Sample Selection": "in_progress", "Evidence": "not_started"}
     assert status["awaiting_action"] == "sample_selection"
 
     events = list(AuditEvent.objects.filter(cycle_report=cr).values_list("event", flat=True))

@@ -93,10 +93,13 @@ def _by_version(tag):
 
 
 # Which scenarios each version's fixtures hold: v1 was recorded before the
-# manager notification; v2 with its patch, the later scenarios included.
+# manager notification; v2 with its patch, the later scenarios included;
+# v3 by the phase mechanism (Scoping, then Sample Selection).
 RECORDED = {
     "v1": {"approved_first_time", "rejection_round"},
     "v2": {"approved_first_time", "rejection_round", "escalation", "reassignment", "no_search_attributes"},
+    # The phase mechanism with Scoping and Sample Selection, before Evidence.
+    "v3": {"approved_first_time", "rejection_round", "escalation", "reassignment", "no_search_attributes"},
 }
 
 
@@ -183,3 +186,20 @@ def test_runs_recorded_with_the_patch_carry_its_marker_and_need_the_new_code(pat
     assert activities[-2:] == ["complete_scoping_phase_activity", "notify_phase_completed_activity"]
     with pytest.raises(NondeterminismError):
         wh.replay(BeforeNotifyWorkflow, path)
+
+
+@pytest.mark.parametrize("path", _by_version("v3"), ids=lambda p: p.stem)
+def test_runs_that_completed_before_the_evidence_phase_need_its_guard(path, monkeypatch):
+    """v3 runs ended after Sample Selection. With the Evidence phase behind
+    PATCH_EVIDENCE_PHASE they replay (test above); the same phase added
+    without its guard would schedule its activities where the history
+    completed the run: a nondeterminism error."""
+    from temporalio.workflow import NondeterminismError
+
+    from cycles import workflow_phases
+    from evidence import workflow_steps as evidence
+
+    assert workflow_phases.PHASE_PATCHES[evidence.PHASE] == t.PATCH_EVIDENCE_PHASE
+    monkeypatch.delitem(workflow_phases.PHASE_PATCHES, evidence.PHASE)
+    with pytest.raises(NondeterminismError):
+        wh.replay(TestCycleWorkflow, path)

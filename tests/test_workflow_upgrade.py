@@ -218,12 +218,14 @@ def _assert_completed_by_the_current_code(temporal, cr):
     assert (outcome["versions"], outcome["approved_version"]) == (2, 2)
     assert helpers.query(temporal, cr)["current_phase"] == "Sample Selection"
     result = helpers.through_sampling(temporal, cr)
-    assert result["phases"] == {"Scoping": "completed", "Sample Selection": "completed"}
+    assert result["phases"] == {"Scoping": "completed", "Sample Selection": "completed", "Evidence": "completed"}
     cr = CycleReport.objects.get(pk=cr.pk)
     assert helpers.phase_status(cr, "Scoping") == "completed" and cr.completed_at
     assert helpers.phase_status(cr, "Sample Selection") == "completed"
+    assert helpers.phase_status(cr, "Evidence") == "completed"
     tasks = list(HumanTask.objects.filter(cycle_report=cr).order_by("round", "kind").values_list("kind", "round", "state"))
     assert tasks == [
+        ("evidence_review", 1, "completed"), ("evidence_submission", 1, "completed"),
         (s.REPORT_OWNER_APPROVAL, 1, "completed"), ("sample_approval", 1, "completed"), ("sample_selection", 1, "completed"),
         (s.TESTER_REVIEW, 1, "completed"), (s.REPORT_OWNER_APPROVAL, 2, "completed"), (s.TESTER_REVIEW, 2, "completed"),
     ]
@@ -233,7 +235,7 @@ def _assert_completed_by_the_current_code(temporal, cr):
         (1, OwnerDecision.Outcome.CHANGES_REQUESTED), (2, OwnerDecision.Outcome.APPROVED)
     ]
     events = list(AuditEvent.objects.filter(cycle_report=cr).values_list("event", flat=True))
-    assert events.count("phase_completed") == 2 and events[-1] == "notice_sent", events
+    assert events.count("phase_completed") == 3 and events[-1] == "notice_sent", events
 
     # The history shows the handover: the released worker completed the
     # first workflow tasks, the current one every task after it.

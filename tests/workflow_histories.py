@@ -196,6 +196,37 @@ def history_json(temporal, cr) -> str:
     return json.dumps(json.loads(history.to_json()), indent=1)
 
 
+def activity_calls(history) -> list[dict]:
+    """Every activity a run called, in order, whether scheduled through the
+    server or run locally by the worker (a `core_local_activity` marker):
+    its type, input, attempt, and the workflow task that asked for it."""
+    calls = []
+    for e in history.events:
+        if e.HasField("activity_task_scheduled_event_attributes"):
+            a = e.activity_task_scheduled_event_attributes
+            calls.append(dict(
+                type=a.activity_type.name, local=False, asked_by=a.workflow_task_completed_event_id,
+                input=json.loads(a.input.payloads[0].data) if a.input.payloads else None, attempt=None,
+                scheduled_event_id=e.event_id,
+            ))
+        elif e.HasField("activity_task_started_event_attributes"):
+            started = e.activity_task_started_event_attributes
+            for call in calls:
+                if not call["local"] and call["scheduled_event_id"] == started.scheduled_event_id:
+                    call["attempt"] = started.attempt
+        elif e.HasField("marker_recorded_event_attributes") and e.marker_recorded_event_attributes.marker_name == LOCAL_ACTIVITY_MARKER:
+            m = e.marker_recorded_event_attributes
+            data = json.loads(m.details["data"].payloads[0].data)
+            calls.append(dict(
+                type=data["activity_type"], local=True, asked_by=m.workflow_task_completed_event_id,
+                input=None, attempt=data["attempt"], scheduled_event_id=None,
+            ))
+    return calls
+
+
+LOCAL_ACTIVITY_MARKER = "core_local_activity"
+
+
 def fixtures(directory: Path = HISTORIES) -> list[Path]:
     return sorted(directory.glob("*.json"))
 
