@@ -167,6 +167,13 @@ class DelegationChange(models.Model):
     def delete(self, *args, **kwargs):
         raise ValidationError("Delegation changes are append-only")
 
+    @property
+    def last_day(self):
+        """The last day the delegation covered (ends_at is the midnight after)."""
+        from datetime import timedelta
+
+        return timezone.localtime(self.ends_at - timedelta(microseconds=1)).date()
+
     def describe(self) -> str:
         from cycles.templatetags.plain_words import format_when
 

@@ -69,6 +69,9 @@ def test_out_of_office_set_listed_and_ended_on_the_profile_page():
     d = Delegation.objects.get()
     assert (d.delegator, d.delegate, d.created_by, d.last_day) == (owner, stand_in, owner, last)
     assert d.starts_at <= timezone.now() < d.ends_at
+    # The list and the history both name the last day included, the same way.
+    profile_page = c.get("/profile/").content.decode()
+    assert profile_page.count(f"until {last:%a %d %b %Y} (included") == 2
     # An overlapping second one is refused in plain words.
     again = c.post("/profile/", {"delegate": "owner2", "first_day": day(1), "last_day": day(2), "reason": "x"})
     assert again.status_code == 400 and "overlaps these days; end it first" in again.content.decode()
