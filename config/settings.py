@@ -81,6 +81,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "cycles.context_processors.user_roles",
             ],
+            # One way to write dates (with the time zone) and people on every page.
+            "builtins": ["cycles.templatetags.plain_words"],
         },
     },
 ]
@@ -148,6 +150,9 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default
 TEMPORAL_ADDRESS = env.str("TEMPORAL_ADDRESS", default="localhost:7233")
 TEMPORAL_NAMESPACE = env.str("TEMPORAL_NAMESPACE", default="default")
 TEMPORAL_TASK_QUEUE = env.str("TEMPORAL_TASK_QUEUE", default="test-cycles")
+# The Temporal Web UI, linked from a report's page for test managers (the
+# dev server's UI locally; empty: no link).
+TEMPORAL_UI_URL = env.str("TEMPORAL_UI_URL", default="http://127.0.0.1:8233").rstrip("/")
 # Seconds a web request waits for the workflow to accept a message.
 TEMPORAL_RPC_TIMEOUT = env.float("TEMPORAL_RPC_TIMEOUT", default=15.0)
 # A submission that arrives while its task is open in the database but the

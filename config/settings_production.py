@@ -102,3 +102,7 @@ else:
 # --- Human tasks: no duration short enough to flood people ------------------
 HUMAN_TASK_MIN_DUE_AFTER = env.int("HUMAN_TASK_MIN_DUE_AFTER", default=3600)
 HUMAN_TASK_MIN_REMIND_EVERY = env.int("HUMAN_TASK_MIN_REMIND_EVERY", default=3600)
+
+# Issue 13: no Temporal Web UI link unless one is configured (the local
+# default points at the dev server on this machine).
+TEMPORAL_UI_URL = env.str("TEMPORAL_UI_URL", default="").rstrip("/")

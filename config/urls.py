@@ -35,3 +35,19 @@ urlpatterns += [
     # the Content-Security-Policy).
     path("api/docs/", login_required(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
 ]
+
+# Issue 13 (part 7): browsers ask for /favicon.ico on every page, the admin's
+# included, before anyone logs in; it is the app's own icon, open to all.
+# The static URL is resolved per request: at import time the production
+# manifest (collectstatic) may not be there yet.
+from django.contrib.auth.decorators import login_not_required  # noqa: E402
+from django.http import HttpResponseRedirect  # noqa: E402
+from django.templatetags.static import static  # noqa: E402
+
+
+@login_not_required
+def favicon(request):
+    return HttpResponseRedirect(static("favicon.svg"))
+
+
+urlpatterns += [path("favicon.ico", favicon, name="favicon")]

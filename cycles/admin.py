@@ -1,5 +1,10 @@
 from django.contrib import admin
 
+# The admin says which product it administers (issue 13, part 7); its pages
+# carry the same name through templates/admin/base_site.html.
+admin.site.site_header = "RegTest cycles administration"
+admin.site.site_title = "RegTest cycles"
+
 from .models import CycleReport, PhaseStatus, Report, ReportAttribute, TestCycle
 
 

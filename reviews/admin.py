@@ -6,7 +6,17 @@ from django.shortcuts import render
 from cycles import roles
 from cycles.admin_readonly import ReadOnlyAdmin
 
-from .models import AuditEvent, Delegation, HumanTask, InboundSubmission, Notification, Reassignment, WorkflowMessage
+from . import delegations, eligibility
+from .models import (
+    AuditEvent,
+    Delegation,
+    DelegationChange,
+    HumanTask,
+    InboundSubmission,
+    Notification,
+    Reassignment,
+    WorkflowMessage,
+)
 from .reassignment import ReassignRefused, reassign
 
 User = get_user_model()
@@ -49,6 +59,14 @@ class HumanTaskAdmin(admin.ModelAdmin):
     @admin.action(description="Reassign selected open tasks…", permissions=["reassign"])
     def reassign_tasks(self, request, queryset):
         form = ReassignForm(request.POST if "apply" in request.POST else None)
+        # Only people every selected task may go to (role, separation of duties).
+        active = [t for t in queryset.select_related("cycle_report") if t.is_active]
+        form.fields["to"].queryset = eligibility.eligible_for_all(active)
+        if "apply" in request.POST and "to" in form.errors and request.POST.get("to"):
+            # Someone not offered: say why, task by task, not "Select a valid choice".
+            reasons = [f"Task {t.pk}: {why}" for t in active if (why := eligibility.why_not(t, request.POST["to"]))]
+            if reasons:
+                form.errors["to"] = form.error_class(reasons)
         if "apply" in request.POST and form.is_valid():
             done = 0
             for task in queryset:
@@ -74,9 +92,22 @@ class DelegationAdmin(admin.ModelAdmin):
     readonly_fields = ["created_by"]
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+        # Through the service, so the change is in the app's audit trail too.
+        delegations.save(obj, request.user)
+
+    def delete_model(self, request, obj):
+        delegations.delete(obj, request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            delegations.delete(obj, request.user)
+
+
+@admin.register(DelegationChange)
+class DelegationChangeAdmin(ReadOnlyAdmin):
+    list_display = ["at", "change", "delegator", "delegate", "starts_at", "ends_at", "changed_by"]
+    list_filter = ["change"]
+    list_select_related = ["delegator", "delegate", "changed_by"]
 
 
 @admin.register(AuditEvent)

@@ -1,4 +1,4 @@
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
@@ -23,10 +23,45 @@ class TaskSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "cycle_id", "report_id", "report", "assignee", "round", "opened_at", "due_at", "state"]
 
 
+SCOPES = ("mine", "all")
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter(
+            "scope", str, enum=list(SCOPES), required=False,
+            description="`mine` (default): the caller's open tasks and those delegated to them; "
+            "`all`: every open task (test managers and admins only).",
+        )
+    ],
+    responses={
+        200: TaskSerializer(many=True),
+        400: OpenApiResponse(doc.ErrorSerializer, description="Unknown scope."),
+        401: doc.NOT_LOGGED_IN,
+        403: OpenApiResponse(doc.ErrorSerializer, description="scope=all by someone who is not a test manager or admin."),
+    },
+)
 class TaskListView(ListAPIView):
+    """GET /api/tasks/ keeps its meaning (the caller's tasks); ?scope=all is
+    the manager's queue."""
+
     serializer_class = TaskSerializer
 
+    def list(self, request, *args, **kwargs):
+        scope = request.query_params.get("scope", "mine")
+        if scope not in SCOPES:
+            return Response({"detail": f"Unknown scope {scope[:50]!r}: use 'mine' or 'all'."}, status=400)
+        if scope == "all" and not roles.is_manager(request.user):
+            return Response({"detail": "Only test managers and admins see every task."}, status=403)
+        return super().list(request, *args, **kwargs)
+
     def get_queryset(self):
+        if self.request.query_params.get("scope") == "all":
+            return (
+                HumanTask.objects.filter(state__in=HumanTask.ACTIVE_STATES)
+                .select_related("cycle_report__cycle", "cycle_report__report", "assignee")
+                .order_by("due_at", "id")
+            )
         return open_tasks_for(self.request.user)
 
 

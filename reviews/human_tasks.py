@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cycles import roles
+from cycles.templatetags.plain_words import format_when
 
 from . import audit, notifications
 from .due_dates import Duration, due_at, parse_holidays
@@ -82,7 +83,7 @@ def open_task(cycle_report, kind: str, round_no: int, default_assignee, workflow
                 on_behalf_of=assignee,
                 workflow_id=workflow_id,
                 run_id=run_id,
-                detail=f"{task.label} round {round_no} for {assignee.get_username()}, due {task.due_at:%Y-%m-%d %H:%M}",
+                detail=f"{task.label} round {round_no} for {assignee.get_username()}, due {format_when(task.due_at)}",
                 dedupe_key=f"{workflow_id}:{run_id}:open:{kind}:{round_no}",
             )
             notifications.task_event("assigned", task, [assignee, *active_delegates(assignee)])
@@ -144,7 +145,7 @@ def escalate(task_id: int, workflow_id: str, run_id: str) -> None:
             on_behalf_of=task.assignee,
             workflow_id=workflow_id,
             run_id=run_id,
-            detail=f"{task.label} overdue since {task.due_at:%Y-%m-%d %H:%M}; escalated to {manager.get_username()}",
+            detail=f"{task.label} overdue since {format_when(task.due_at)}; escalated to {manager.get_username()}",
             dedupe_key=f"{workflow_id}:{run_id}:escalate:{task.pk}",
         )
         notifications.task_event(

@@ -109,6 +109,12 @@ class Delegation(models.Model):
     def clean(self):
         from cycles import roles
 
+        # Said in plain words and on the field, before the database's check
+        # constraints would be named in the admin ("Constraint ... is violated").
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": "The delegation must end after it starts."})
+        if self.delegator_id and self.delegate_id and self.delegator_id == self.delegate_id:
+            raise ValidationError({"delegate": "Choose someone else: a person cannot delegate to themselves."})
         if self.delegator_id and self.delegate_id:
             needed = [r for r in (roles.TESTER, roles.REPORT_OWNER) if roles.has_role(self.delegator, r)]
             if needed and not any(roles.has_role(self.delegate, r) for r in needed):
@@ -118,6 +124,63 @@ class Delegation(models.Model):
 
     def __str__(self):
         return f"{self.delegator} → {self.delegate}"
+
+    @property
+    def last_day(self):
+        """The last day it covers, in the site's time zone ("until 12 Dec")."""
+        from datetime import timedelta
+
+        return timezone.localtime(self.ends_at - timedelta(microseconds=1)).date()
+
+
+class DelegationChange(models.Model):
+    """Append-only history of delegations (created, changed, ended,
+    deleted), whoever made the change and wherever (profile page, admin):
+    the audit trail of who could act for whom, and when. A copy of the
+    delegation's terms is kept, so a deleted delegation stays readable."""
+
+    class Change(models.TextChoices):
+        CREATED = "delegation_created", "Delegation created"
+        CHANGED = "delegation_changed", "Delegation changed"
+        ENDED = "delegation_ended", "Delegation ended early"
+        DELETED = "delegation_deleted", "Delegation deleted"
+
+    delegation_id_ref = models.PositiveBigIntegerField(help_text="id of the delegation (it may be deleted since)")
+    change = models.CharField(max_length=30, choices=Change.choices)
+    delegator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    delegate = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    reason = models.CharField(max_length=500, blank=True)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["at"])]
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError("Delegation changes are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("Delegation changes are append-only")
+
+    @property
+    def last_day(self):
+        """The last day the delegation covered (ends_at is the midnight after)."""
+        from datetime import timedelta
+
+        return timezone.localtime(self.ends_at - timedelta(microseconds=1)).date()
+
+    def describe(self) -> str:
+        from cycles.templatetags.plain_words import format_when
+
+        return (
+            f"{self.get_change_display()}: {self.delegate.get_username()} acts for {self.delegator.get_username()} "
+            f"from {format_when(self.starts_at)} until {format_when(self.ends_at)}" + (f" ({self.reason})" if self.reason else "")
+        )
 
 
 class Reassignment(models.Model):

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from cycles.plain_text import one_line
+from cycles.templatetags.plain_words import format_when
 
 from . import notification_outbox
 
@@ -15,6 +16,7 @@ TASK_SUBJECTS = {
     "reminder": "[RegTest] Reminder: {task} is due {due}",
     "escalation": "[RegTest] Escalation: {task} is overdue",
     "reassigned": "[RegTest] Task reassigned to you: {task}",
+    "reassigned_away": "[RegTest] Task reassigned to someone else: {task}",
 }
 
 
@@ -38,11 +40,11 @@ def _send(event: str, users, subject: str, body: str, cycle_report=None) -> None
 
 
 def task_event(event: str, task, recipients, note: str = "") -> None:
-    subject = TASK_SUBJECTS[event].format(task=task, due=task.due_at.strftime("%Y-%m-%d %H:%M UTC"))
+    subject = TASK_SUBJECTS[event].format(task=task, due=format_when(task.due_at))
     lines = [
         f"{task.label} of {task.cycle_report.report} in cycle {task.cycle_report.cycle}.",
         f"Assigned to: {task.assignee.get_username()}",
-        f"Due: {task.due_at.strftime('%Y-%m-%d %H:%M UTC')}",
+        f"Due: {format_when(task.due_at)}",
     ]
     if note:
         lines += ["", note]
@@ -68,7 +70,7 @@ def delivery_refused(inbound, reason: str) -> None:
     subject = f"[RegTest] Not applied: your {what} of {cycle_report.report}"
     body = (
         f"Your {what} of {cycle_report.report} in cycle {cycle_report.cycle}, saved on "
-        f"{inbound.created_at:%Y-%m-%d %H:%M UTC} while the workflow service was unreachable, "
+        f"{format_when(inbound.created_at)} while the workflow service was unreachable, "
         f"was refused when it was delivered:\n\n{reason}\n\nSee the report: {status_url(cycle_report)}"
     )
     _send("delivery_refused", [inbound.submitted_by, inbound.on_behalf_of], subject, body, cycle_report)

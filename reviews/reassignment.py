@@ -86,6 +86,11 @@ def _reassign_in_transaction(task_id: int, to_user, reason: str, by) -> HumanTas
         detail=f"{task.label} reassigned from {previous.get_username()} to {to_username}: {reason}",
     )
     notifications.task_event("reassigned", task, [to_user], note=f"Reassigned to you by {by.get_username()}: {reason}")
+    # The person who lost it hears it too, and from whom: otherwise their
+    # next visit only says the task belongs to someone else.
+    notifications.task_event(
+        "reassigned_away", task, [previous], note=f"Reassigned from you to {to_username} by {by.get_username()}: {reason}"
+    )
     # Sent after the commit, never before: if the commit fails, the workflow
     # is not told of a change that did not happen.
     workflow_messages.queue(
@@ -95,3 +100,23 @@ def _reassign_in_transaction(task_id: int, to_user, reason: str, by) -> HumanTas
         about=f"reassignment {change.pk}",
     )
     return task
+
+
+def reassign_all_of(from_user, to_username: str, reason: str, by) -> tuple[list[HumanTask], list[tuple[HumanTask, str]]]:
+    """Every open task `from_user` holds, to one person (someone going on
+    leave): each task moves on its own, through the one service above, so
+    a task that cannot move (separation of duties, a role the new person
+    lacks) is named and the others still move."""
+    if not roles.is_manager(by):
+        raise ReassignRefused("Only test managers and admins can reassign tasks.", 403)
+    moved, refused = [], []
+    held = HumanTask.objects.filter(assignee=from_user, state__in=HumanTask.ACTIVE_STATES).order_by("due_at", "id")
+    for task in held.select_related("cycle_report__report"):
+        try:
+            moved.append(reassign(task.pk, to_username, reason, by))
+        except ReassignRefused as refusal:
+            if refusal.status in (400, 409):
+                refused.append((task, str(refusal)))
+            else:
+                raise
+    return moved, refused

@@ -11,11 +11,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from cycles import roles
-from cycles.models import CycleReport, PhaseStatus, TestCycle
+from cycles.models import CycleReport, TestCycle
 from cycles.registry import registry
 from cycles.workflow_start import CannotStart, TemporalUnavailable, start_workflow
 
-from . import access
+from django.urls import reverse
+
+from . import access, human_tasks, plain_status, separation_of_duties, timeline
 from .models import AuditEvent, HumanTask
 from .status import status as report_status_of
 
@@ -78,27 +80,43 @@ def _cycle_report(request, cycle_id: int, report_id: int) -> CycleReport:
 def report_status(request, cycle_id: int, report_id: int):
     cr = _cycle_report(request, cycle_id, report_id)
     status = report_status_of(cr)
-    timeline = AuditEvent.objects.filter(cycle_report=cr).select_related("actor", "on_behalf_of").order_by("at", "id")
+    events = AuditEvent.objects.filter(cycle_report=cr).select_related("actor", "on_behalf_of").order_by("at", "id")
     # Each phase's part of the page: (template, context), in the phases' order.
     sections = [phase.report_section(cr, request.user) for phase in registry.phases() if phase.report_section]
+    active_task = (
+        HumanTask.objects.filter(cycle_report=cr, state__in=HumanTask.ACTIVE_STATES).select_related("assignee").first()
+    )
+    is_manager = roles.is_manager(request.user)
     return render(
         request,
         "reviews/report_status.html",
         {
             "cr": cr,
             "status": status,
-            "timeline": timeline,
+            "plain": plain_status.describe(status, started=bool(cr.workflow_run_id), active_task=active_task),
+            "timeline": timeline.lines(events),
             "sections": [section for section in sections if section],
-            "phases": [
-                (phase, state, PhaseStatus.Status(state).label if state in PhaseStatus.Status.values else state)
-                for phase, state in status["phase_progress"].items()
-            ],
             "can_start": access.can_start(request.user, cr) and not cr.workflow_run_id,
-            "active_task": HumanTask.objects.filter(cycle_report=cr, state__in=HumanTask.ACTIVE_STATES)
-            .select_related("assignee")
-            .first(),
+            "active_task": active_task,
+            # The step's button only for whoever may use it (no button that answers 403).
+            "can_act": _may_act(request.user, cr, active_task),
+            "temporal_ui": plain_status.temporal_ui_link(cr) if is_manager else "",
+            "status_api": reverse("api-status", args=[cr.cycle_id, cr.report_id]),
         },
     )
+
+
+def _may_act(user, cr, task) -> bool:
+    if task is None:
+        return False
+    on_behalf_of = human_tasks.acting_for(user, task)
+    if on_behalf_of is None:
+        return False
+    try:
+        separation_of_duties.check(cr, task.kind, user, on_behalf_of)
+    except separation_of_duties.SeparationOfDuties:
+        return False
+    return True
 
 
 @require_POST
@@ -119,54 +137,10 @@ def start(request, cycle_id: int, report_id: int):
 
 @require_safe
 def audit_csv(request, cycle_id: int):
-    """The cycle's audit trail as CSV (test managers and admins)."""
-    import csv
-
-    from django.http import StreamingHttpResponse
+    """The cycle's audit trail as CSV (test managers and admins); its
+    columns: reviews.audit_export and the README."""
+    from .audit_export import csv_response
 
     if not roles.is_manager(request.user):
         raise PermissionDenied("Only test managers and admins can download the audit trail.")
-    cycle = get_object_or_404(TestCycle, pk=cycle_id)
-    events = (
-        AuditEvent.objects.filter(cycle=cycle)
-        .select_related("cycle_report__report", "actor", "on_behalf_of")
-        .order_by("at", "id")
-    )
-
-    class Echo:
-        def write(self, value):
-            return value
-
-    writer = csv.writer(Echo())
-    header = ["at", "event", "report", "actor", "on_behalf_of", "workflow_id", "run_id", "payload_sha256", "detail"]
-
-    def rows():
-        yield writer.writerow(header)
-        for e in events.iterator(chunk_size=2000):
-            yield writer.writerow(
-                [
-                    _csv_safe(cell)
-                    for cell in (
-                        e.at.isoformat(),
-                        e.event,
-                        e.cycle_report.report.name,
-                        e.actor.get_username() if e.actor else "",
-                        e.on_behalf_of.get_username() if e.on_behalf_of else "",
-                        e.workflow_id,
-                        e.run_id,
-                        e.payload_hash,
-                        e.detail,
-                    )
-                ]
-            )
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="cycle-{cycle.pk}-audit.csv"'
-    return response
-
-
-def _csv_safe(text: str) -> str:
-    # A cell starting with = + - @ (or a tab or carriage return before one)
-    # is a formula in spreadsheets: neutralise it. Report names and usernames
-    # are typed by people too, so every cell goes through here.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return csv_response(get_object_or_404(TestCycle, pk=cycle_id))

@@ -19,6 +19,7 @@ PERMISSIONS = {
     "view_notification": MANAGE,  # the e-mail outbox: what was sent, what waits
     "view_workflowmessage": MANAGE,  # signals to workflows (reassignments) and their delivery
     "view_delegation": MANAGE,
+    "view_delegationchange": MANAGE,  # the delegations' history, read-only
     "add_delegation": MANAGE,
     "change_delegation": MANAGE,
     "delete_delegation": MANAGE,

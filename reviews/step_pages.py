@@ -55,6 +55,19 @@ class StepVisit:
         self.on_behalf_of = None
 
     @property
+    def delegation(self):
+        """The delegation under which the user acts for the holder, if they
+        do ("Acting for owner2 (delegation until 12 Dec)")."""
+        if self.on_behalf_of is None or self.on_behalf_of.pk == self.request.user.pk:
+            return None
+        return (
+            human_tasks.active_delegations()
+            .filter(delegator=self.on_behalf_of, delegate=self.request.user)
+            .order_by("-ends_at")
+            .first()
+        )
+
+    @property
     def token(self) -> str | None:
         return self.request.POST.get("submission_token")
 
@@ -100,15 +113,35 @@ class StepVisit:
                 f"this task is assigned to {self.task.assignee.get_username()}; "
                 f"{self.request.user.get_username()} is not the assignee or their delegate"
             )
-            raise PermissionDenied(
-                f"Only {self.task.assignee.get_username()} or their delegate can act on this {self.step.label.lower()}."
-            )
+            raise PermissionDenied(self._why_not_yours())
         try:
             separation_of_duties.check(self.cr, kind, self.request.user, self.on_behalf_of)
         except separation_of_duties.SeparationOfDuties as refusal:
             self._refuse_post(str(refusal))
             raise PermissionDenied(str(refusal)) from None
         return None
+
+    def _why_not_yours(self) -> str:
+        """Said to someone who is not the holder: if the task was taken from
+        them, when, to whom, by whom and why."""
+        from cycles.templatetags.plain_words import format_person, format_when
+
+        from .models import Reassignment
+
+        lost = (
+            Reassignment.objects.filter(task__cycle_report=self.cr, task__kind=self.step.kind, from_user=self.request.user)
+            .select_related("to_user", "reassigned_by")
+            .order_by("-reassigned_at", "-id")
+            .first()
+        )
+        holder = format_person(self.task.assignee)
+        if lost is not None:
+            return (
+                f"This {self.step.label.lower()} was reassigned from you to {format_person(lost.to_user)} "
+                f"by {format_person(lost.reassigned_by)} on {format_when(lost.reassigned_at)} ({lost.reason}). "
+                f"It is now {holder}'s to do."
+            )
+        return f"This {self.step.label.lower()} is assigned to {holder}; only they or their delegate can act on it."
 
     def _refuse_post(self, reason: str) -> None:
         # A refused submission is audited; merely opening the page is not.

@@ -25,6 +25,15 @@ class Row:
     def errors(self):
         return [*self.include_field.errors, *self.rationale_field.errors]
 
+    @property
+    def overrides(self) -> bool:
+        """Whether the decision shown differs from the recommendation (its
+        rationale is then required, and the browser is told so)."""
+        if self.attribute.is_primary_key:
+            return False
+        value = self.include_field.value()
+        return value is not None and str(value) != ("1" if self.recommendation.include else "0")
+
 
 class TesterReviewForm(forms.Form):
     """A field pair per attribute: include (prefilled from the
@@ -56,15 +65,35 @@ class TesterReviewForm(forms.Form):
                 required=False,
                 max_length=decision_rules.MAX_RATIONALE,
                 initial=prior.rationale if prior is not None else "",
-                widget=QuickTextarea(attrs={"rows": 1, "placeholder": "Rationale (required when overriding)"}),
+                # Several lines: a rationale is a sentence or two an examiner reads.
+                widget=QuickTextarea(attrs={"rows": 3, "placeholder": "Rationale (required when overriding)"}),
                 label=f"Rationale for {attr.name}",
             )
 
+    def problems(self) -> list[tuple[str, str, str]]:
+        """(anchor, attribute name, message) for the error summary, in the
+        form's order; the form-wide ones first with no anchor."""
+        found = [("", "", str(e)) for e in self.non_field_errors()]
+        for row in self.rows():
+            for e in row.errors:
+                found.append((f"row-{row.attribute.pk}", row.attribute.name, str(e)))
+        return found
+
     def rows(self) -> list[Row]:
-        return [
-            Row(rec.attribute, rec, self[f"include_{rec.attribute.pk}"], self[f"rationale_{rec.attribute.pk}"])
-            for rec in self.recommendations
-        ]
+        rows = []
+        for rec in self.recommendations:
+            name = f"rationale_{rec.attribute.pk}"
+            row = Row(rec.attribute, rec, self[f"include_{rec.attribute.pk}"], None)
+            # The browser checks what it can: a rationale where the decision
+            # shown overrides the recommendation (app.js keeps it current).
+            attrs = self.fields[name].widget.attrs
+            if row.overrides:
+                attrs["required"] = True
+            else:
+                attrs.pop("required", None)
+            row.rationale_field = self[name]
+            rows.append(row)
+        return rows
 
     def clean(self):
         cleaned = super().clean()

@@ -43,3 +43,12 @@ def history(cycle_report):
         .select_related("submitted_by", "on_behalf_of", "owner_decision__decided_by", "owner_decision__on_behalf_of")
         .order_by("-version")
     )
+
+
+def in_scope(submission):
+    """The attributes a version puts in scope, with its decisions."""
+    return (
+        ScopingDecision.objects.filter(submission=submission, include=True)
+        .select_related("attribute")
+        .order_by("attribute__line_number", "attribute_id")
+    )

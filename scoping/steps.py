@@ -41,7 +41,15 @@ def _applied_version(model):
 
 
 def _section(cycle_report, user):
-    return "scoping/_report_section.html", {"history": queries.history(cycle_report)}
+    history = list(queries.history(cycle_report))
+    approved = next((s for s in history if getattr(s, "owner_decision", None) and s.owner_decision.approved), None)
+    return "scoping/_report_section.html", {
+        "cr": cycle_report,
+        "history": history,
+        "approved": approved,
+        # The scope as approved: what the next phases test, with why.
+        "in_scope": queries.in_scope(approved) if approved else [],
+    }
 
 
 registry.register(
@@ -84,6 +92,10 @@ registry.register(
         report_section=_section,
         on_complete=services.mark_scope,
         completion_note=services.completion_note,
-        cycle_links=(("Model versus people", "scoping:recommendation_agreement"),),
+        cycle_links=(
+            ("Model versus people", "scoping:recommendation_agreement"),
+            ("Scoping decisions (CSV)", "scoping:decisions_csv"),
+            ("Scoping decisions (Excel)", "scoping:decisions_xlsx"),
+        ),
     )
 )

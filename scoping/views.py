@@ -9,7 +9,8 @@ from django.views.decorators.http import require_http_methods
 from reviews.approvals import ApprovalForm
 from reviews.step_pages import StepVisit
 
-from . import queries
+from . import queries, version_diff
+from .models import ScopingSubmission
 from .forms import TesterReviewForm
 from .workflow_steps import REPORT_OWNER_APPROVAL, TESTER_REVIEW
 
@@ -48,6 +49,8 @@ def tester_review(request, cycle_id: int, report_id: int):
             "on_behalf_of": visit.on_behalf_of,
             "owner_feedback": getattr(current, "owner_decision", None) if current else None,
             "previous_version": current,
+            "delegation": visit.delegation,
+            "problems": form.problems() if form.is_bound else [],
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -72,6 +75,12 @@ def owner_approval(request, cycle_id: int, report_id: int):
         if done is not None:
             return done
     included = sum(1 for _, d in rows if d and d.include)
+    # Round 2 and later: what the tester changed since the version sent back.
+    previous = (
+        ScopingSubmission.objects.filter(cycle_report=visit.cr, version=current.version - 1).first()
+        if current and current.version > 1
+        else None
+    )
     return render(
         request,
         "scoping/owner_approval.html",
@@ -85,6 +94,9 @@ def owner_approval(request, cycle_id: int, report_id: int):
             "excluded": len(rows) - included,
             "overrides": [(rec, d) for rec, d in rows if d and d.overrides_recommendation],
             "on_behalf_of": visit.on_behalf_of,
+            "previous": previous,
+            "changes": version_diff.diff(previous, current) if previous else None,
+            "delegation": visit.delegation,
         },
         status=400 if request.method == "POST" else 200,
     )

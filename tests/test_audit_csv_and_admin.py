@@ -14,7 +14,11 @@ from reviews.models import AuditEvent
 from . import rows
 from .factories import UserFactory, scoped_report
 
-HEADER = ["at", "event", "report", "actor", "on_behalf_of", "workflow_id", "run_id", "payload_sha256", "detail"]
+# One meaning per column (issue 13, part 6): see the README's "Audit trail CSV".
+HEADER = [
+    "at_utc", "event", "report", "actor", "acting_for", "task_holder", "delegator", "delegate",
+    "workflow_id", "run_id", "payload_sha256", "detail",
+]
 
 
 def as_user(user) -> Client:
@@ -49,9 +53,11 @@ def test_csv_has_the_header_and_only_this_cycles_events_in_time_order():
     assert [r["detail"] for r in body] == ["first", "second", "third"]
     assert [r["report"] for r in body] == [second.report.name, cr.report.name, cr.report.name]
     assert body[1]["event"] == "task_opened"
-    assert body[2]["actor"] == cr.tester.username and body[2]["on_behalf_of"] == cr.tester.username
+    # The tester acted for themselves: nobody in "acting_for".
+    assert body[2]["actor"] == cr.tester.username and body[2]["acting_for"] == ""
+    assert body[1]["task_holder"] == cr.tester.username  # the task opened for the tester
     assert body[2]["workflow_id"] == cr.expected_workflow_id
-    assert body == sorted(body, key=lambda r: r["at"])
+    assert body == sorted(body, key=lambda r: r["at_utc"])
 
 
 @pytest.mark.django_db

@@ -96,8 +96,14 @@ def test_review_send_back_review_again_approve_in_chromium(browser_page, live_se
     page.locator("#attribute-filter").fill("")
     page.shots.take(page, "review override without rationale")
     page.get_by_role("button", name="Submit review", exact=True).click()
-    # Refused in the form, nothing saved.
+    # The browser refuses it first: the override's rationale is required.
+    expect(attribute_row(page, flip.name).locator("textarea:invalid")).to_have_count(1)
+    assert not ScopingSubmission.objects.filter(cycle_report=cr).exists()
+    # Blank text passes the browser's check, not the form's: refused, nothing saved.
+    attribute_row(page, flip.name).get_by_placeholder("Rationale (required when overriding)").fill("   ")
+    page.get_by_role("button", name="Submit review", exact=True).click()
     expect(attribute_row(page, flip.name).locator(".error")).to_contain_text("rationale is required")
+    expect(page.locator("#error-summary")).to_contain_text(flip.name)
     page.shots.take(page, "review refused rationale missing")
     assert not ScopingSubmission.objects.filter(cycle_report=cr).exists()
 
@@ -161,7 +167,7 @@ def test_review_send_back_review_again_approve_in_chromium(browser_page, live_se
     page.reload()
     expect(page.locator("#phase-scoping")).to_have_text("Completed")
     expect(page.locator("#phase-sample-selection")).to_have_text("In progress")
-    expect(page.locator("#awaiting")).to_contain_text("sample_selection")
+    expect(page.locator("#awaiting")).to_contain_text(f"Sample selection by {cr.tester.username}")
     expect(page.locator(".timeline")).to_contain_text("Phase completed")
     page.shots.take(page, "report completed")
 

@@ -64,6 +64,23 @@ def manager_tasks_filtered(n):
     return as_user(cycle.test_manager), f"/tasks/all/?cycle={cycle.pk}&kind=tester_review&overdue=", "<td>Tester review</td>"
 
 
+def manager_tasks_reassigned(n):
+    """Every other task reassigned: "held by" and "since" cost no query per row."""
+    from reviews.models import HumanTask, Reassignment
+
+    _, cycle = _tasks(n)
+    other = UserFactory(role=roles.TESTER)
+    for task in HumanTask.objects.filter(cycle_report__cycle=cycle)[::2]:
+        Reassignment.objects.create(task=task, from_user=task.assignee, to_user=other, reason="leave", reassigned_by=cycle.test_manager)
+        HumanTask.objects.filter(pk=task.pk).update(assignee=other)
+    return as_user(cycle.test_manager), f"/tasks/all/?assignee=user&cycle={cycle.pk}", "<td>Tester review</td>"
+
+
+def api_tasks_all(n):
+    _, cycle = _tasks(n)
+    return as_user(cycle.test_manager), "/api/tasks/?scope=all", None
+
+
 def api_tasks(n):
     tester, _ = _tasks(n)
     return as_user(tester), "/api/tasks/", None
@@ -75,7 +92,7 @@ def review_form(n):
     rows.recommendations(cr)
     rows.owner_decision(rows.submission(cr, cr.tester), cr.report_owner)
     rows.task(cr, s.TESTER_REVIEW, cr.tester, round_no=2)
-    return as_user(cr.tester), f"/cycles/{cr.cycle_id}/reports/{cr.report_id}/review/", 'name="rationale_'
+    return as_user(cr.tester), f"/cycles/{cr.cycle_id}/reports/{cr.report_id}/review/", 'data-recommended="'
 
 
 def owner_approval(n):
@@ -140,11 +157,20 @@ def audit_csv(n):
     return as_user(cr.cycle.test_manager), f"/cycles/{cr.cycle_id}/audit.csv", "reminder_sent"
 
 
+def decisions_csv(n):
+    cr = scoped_report(attributes=n)
+    rows.recommendations(cr)
+    rows.owner_decision(rows.submission(cr, cr.tester), cr.report_owner)
+    return as_user(cr.cycle.test_manager), f"/cycles/{cr.cycle_id}/scoping-decisions.csv", "Changes requested"
+
+
 PAGES = [
     inbox,
     manager_tasks,
     manager_tasks_filtered,
+    manager_tasks_reassigned,
     api_tasks,
+    api_tasks_all,
     review_form,
     owner_approval,
     report_status,
@@ -153,6 +179,7 @@ PAGES = [
     cycle_list,
     api_attributes,
     audit_csv,
+    decisions_csv,
 ]
 
 
@@ -202,11 +229,11 @@ def test_query_budgets():
         api_tasks: 4,
         review_form: 10,
         owner_approval: 8,
-        report_status: 14,
+        report_status: 16,  # + may this user act (delegation), + is a manager (Temporal UI link): issue 13
         cycle_detail_manager: 7,
         cycle_list: 6,
         api_attributes: 6,
-        audit_csv: 5,
+        audit_csv: 6,  # + the delegation changes of the cycle's people (issue 13)
     }
     # Every request of a signed-in browser also saves its session
     # (SESSION_SAVE_EVERY_REQUEST: activity moves the idle timeout forward):

@@ -10,6 +10,20 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 
+  // Buttons that throw work away or submit at once ask first.
+  document.querySelectorAll("button[data-confirm]").forEach((button) => {
+    button.addEventListener("click", (event) => {
+      if (!window.confirm(button.dataset.confirm)) {
+        event.preventDefault();
+        event.stopImmediatePropagation();
+      }
+    });
+  });
+
+  // After a refused submit, the summary of problems is where the eye goes.
+  const summary = document.getElementById("error-summary");
+  if (summary) summary.focus();
+
   const form = document.getElementById("review-form");
   if (!form) return;
   const rows = Array.from(form.querySelectorAll("tr[data-recommended]"));
@@ -20,7 +34,13 @@ document.addEventListener("DOMContentLoaded", () => {
   const count = () => {
     const n = rows.filter((row) => chosen(row) && chosen(row).value !== row.dataset.recommended).length;
     if (counter) counter.textContent = `${n} override(s)`;
-    rows.forEach((row) => row.classList.toggle("override", Boolean(chosen(row)) && chosen(row).value !== row.dataset.recommended));
+    rows.forEach((row) => {
+      const overrides = Boolean(chosen(row)) && chosen(row).value !== row.dataset.recommended;
+      row.classList.toggle("override", overrides);
+      // The browser refuses to send an override without its rationale.
+      const rationale = row.querySelector("textarea[name^=rationale_]");
+      if (rationale) rationale.required = overrides;
+    });
   };
 
   // A review of hundreds of attributes is hours of work: keep a draft in

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from cycles import roles
-from cycles.demo_data import ATTRIBUTES, REPORTS
+from cycles.demo_data import REPORTS, attributes_for
 from cycles.models import CycleReport, Report, ReportAttribute, TestCycle
 
 User = get_user_model()
@@ -103,7 +103,7 @@ class Command(BaseCommand):
             base, regulation = REPORTS[i % len(REPORTS)]
             name = base if number == 1 and i < len(REPORTS) else f"{base} [{number}.{i + 1}]"
             report = Report.objects.create(name=name, regulation=regulation, owner=users["owner"])
-            ReportAttribute.objects.bulk_create(self._attributes(report, n))
+            ReportAttribute.objects.bulk_create(self._attributes(report, n, regulation))
             CycleReport.objects.create(
                 cycle=cycle, report=report, tester=users["tester"], report_owner=users["owner"],
                 data_provider=users["provider"],
@@ -111,7 +111,9 @@ class Command(BaseCommand):
             report_ids.append(report.pk)
         return cycle, report_ids
 
-    def _attributes(self, report, n):
+    def _attributes(self, report, n, regulation=""):
+        # Each report's own attributes (a call report's schedule is not a loan file).
+        ATTRIBUTES = attributes_for(regulation)
         out = []
         for i in range(n):
             name, dtype, pk, cde, issues, mandatory, description = ATTRIBUTES[i % len(ATTRIBUTES)]
