@@ -2,13 +2,16 @@
 tester", not "Workflow started by tester — Workflow started by tester"."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
 @dataclass
 class Line:
-    event: object  # the AuditEvent
+    event: object  # the AuditEvent (the latest, for a run of reminders)
     text: str  # what follows the event's name
+    count: int = 1  # reminders in a row for the same task, shown as one line
+    first: object = None  # the first event of such a run
 
 
 def line(e) -> Line:
@@ -34,5 +37,24 @@ def line(e) -> Line:
     return Line(e, text)
 
 
+def _reminder_of(e) -> tuple | None:
+    """Which task a reminder was for (its holder and label): reminders in a
+    row for the same task are one line with a count (issue 13: a cycle set
+    to remind every few minutes must not flood the timeline)."""
+    if e.event != "reminder_sent":
+        return None
+    return (e.on_behalf_of_id, re.sub(r"^Reminder \d+ ", "", (e.detail or "").strip()))
+
+
 def lines(events) -> list[Line]:
-    return [line(e) for e in events]
+    out: list[Line] = []
+    for e in events:
+        key = _reminder_of(e)
+        if key is not None and out and _reminder_of(out[-1].event) == key:
+            run = out[-1]
+            run.count += 1
+            run.event, run.text = e, line(e).text
+            continue
+        out.append(line(e))
+        out[-1].first = e
+    return out

@@ -132,6 +132,23 @@ def test_the_timeline_says_things_once():
     assert "—" not in started
 
 
+@pytest.mark.django_db
+def test_reminders_in_a_row_for_a_task_are_one_line_with_a_count():
+    """Issue 13, part 1: a cycle that reminds often writes one timeline line
+    per task, with how many reminders and since when."""
+    cr = scoped_report(attributes=1)
+    for n in (1, 2, 3):
+        rows.audit_event(cr, detail=f"Reminder {n} to {cr.tester.username} for Tester review")
+    rows.audit_event(cr, event=AuditEvent.Event.ESCALATION, detail="Escalated to the manager")
+    rows.audit_event(cr, detail=f"Reminder 4 to {cr.tester.username} for Tester review")
+    rows.audit_event(cr, detail=f"Reminder 1 to {cr.tester.username} for Sample selection")
+    page = browser(cr.tester).get(url(cr)).content.decode()
+    shown = re.findall(r'<li class="event-([a-z_]+)"(?: data-count="(\d+)")?>', page)
+    assert shown == [("reminder_sent", "3"), ("escalated", ""), ("reminder_sent", ""), ("reminder_sent", "")]
+    grouped = re.search(r'<li class="event-reminder_sent" data-count="3">(.*?)</li>', page, re.S).group(1)
+    assert "×3, since" in grouped and "Reminder 3 to" in grouped
+
+
 @override_settings(TEMPORAL_UI_URL="http://temporal-ui.example:8233", TEMPORAL_NAMESPACE="default")
 @pytest.mark.django_db
 def test_temporal_ui_link_for_started_reports_only():
