@@ -105,7 +105,7 @@ def _evidence_submission(request, cycle_id: int, report_id: int):
         request,
         "evidence/evidence_submission.html",
         {
-            "cr": cr, "task": visit.task, "on_behalf_of": visit.on_behalf_of, "form": form, "upload_form": upload_form,
+            "cr": cr, "task": visit.task, "on_behalf_of": visit.on_behalf_of, "delegation": visit.delegation, "form": form, "upload_form": upload_form,
             "attributes": attributes,
         },
         status=status,
@@ -151,7 +151,7 @@ def evidence_review(request, cycle_id: int, report_id: int):
     return render(
         request,
         "evidence/evidence_review.html",
-        {"cr": cr, "task": visit.task, "on_behalf_of": visit.on_behalf_of, "form": form, "submission": submission, "rows": rows},
+        {"cr": cr, "task": visit.task, "on_behalf_of": visit.on_behalf_of, "delegation": visit.delegation, "form": form, "submission": submission, "rows": rows},
         status=400 if request.method == "POST" else 200,
     )
 

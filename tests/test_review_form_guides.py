@@ -133,3 +133,21 @@ def test_the_other_steps_pages_say_it_too():
     HumanTask.objects.filter(pk=task.pk).update(state=HumanTask.State.ESCALATED, escalated_at=timezone.now())
     page = browser(other.tester).get(f"/cycles/{other.cycle_id}/reports/{other.report_id}/sample/")
     assert page.status_code == 200 and 'id="task-escalated"' in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_evidence_request_says_it_too():
+    """Evidence's pages share the notices (issue 13, part 3, on the phase
+    issue 14 added)."""
+    provider = UserFactory(username="provider1", role=roles.DATA_PROVIDER)
+    cr = scoped_report(attributes=2, data_provider=provider)
+    task = rows.task(cr, "evidence_submission", provider)
+    HumanTask.objects.filter(pk=task.pk).update(state=HumanTask.State.ESCALATED, escalated_at=timezone.now())
+    stand_in = UserFactory(username="provider2", role=roles.DATA_PROVIDER)
+    Delegation.objects.create(delegator=provider, delegate=stand_in, starts_at=timezone.now() - timedelta(days=1),
+                              ends_at=timezone.now() + timedelta(days=2), reason="leave", created_by=provider)
+    page = browser(stand_in).get(f"/cycles/{cr.cycle_id}/reports/{cr.report_id}/evidence/")
+    html = page.content.decode()
+    assert page.status_code == 200, html[:500]
+    assert 'id="task-escalated"' in html
+    assert f"Acting for <strong>{provider.username}</strong> (delegation until" in html
