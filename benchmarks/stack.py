@@ -416,6 +416,11 @@ def section_pages(stack: Stack):
     watch.stop()
     client = Client()
     client.force_login(cr.tester)
+    # As gunicorn's workers do once the app is loaded (config/gunicorn.py).
+    from config.long_lived import freeze_loaded_objects
+
+    client.get(api(cr, "attributes"))
+    freeze_loaded_objects()
     for label, path in (
         ("review page", f"/cycles/{cr.cycle_id}/reports/{cr.report_id}/review/"),
         ("attributes API", api(cr, "attributes")),

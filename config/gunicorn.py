@@ -29,3 +29,10 @@ logconfig_dict = _build_logging(
     os.environ.get("LOG_LEVEL", "INFO"),
 )
 accesslog = "-"
+
+
+def post_worker_init(worker):
+    # Each gunicorn worker loads the app itself (no preload): freeze after.
+    from config.long_lived import freeze_loaded_objects
+
+    freeze_loaded_objects()

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from temporalio.service import RPCError, RPCStatusCode
 
+from config.long_lived import freeze_loaded_objects
 from cycles import search_attributes
 from cycles.temporal_connection import connect
 from cycles.worker import build_worker
@@ -134,6 +135,7 @@ class Command(BaseCommand):
                 returncode=EXIT_UNREACHABLE if unreachable else 1,
             ) from exc
         worker = build_worker(client)
+        freeze_loaded_objects()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
