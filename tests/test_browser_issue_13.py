@@ -6,6 +6,9 @@ tests and screenshots").
   rows written as the activities would (tests/rows.py): the manager's queue
   and its reassignments, the out-of-office delegation and what the people
   concerned then see, the exports, the admin, dates and favicon.
+- test_issue_13_durations_with_units_and_grouped_reminders: part 1, a
+  manager sets a cycle's durations with units and is stopped below the
+  minimum; a run of reminders is one timeline line with its count.
 - test_issue_13_review_form_and_live_report_page: parts 3 and 4 on the
   session's real Temporal dev server and worker: the review form's guidance
   and confirmations, the report page that follows the workflow without a
@@ -320,3 +323,37 @@ def _recommendations(cr):
     from scoping.models import Recommendation
 
     return list(Recommendation.objects.filter(cycle_report=cr).select_related("attribute"))
+
+
+def test_issue_13_durations_with_units_and_grouped_reminders(browser_page, live_server, settings):
+    """Part 1: durations with units, refused below the minimum with a plain
+    reason; repeated reminders shown once with their count."""
+    expect = _expect()
+    settings.HUMAN_TASK_MIN_REMIND_EVERY = 3600
+    page, base = browser_page, live_server.url
+    cr = scoped_report(attributes=2)
+    manager = cr.cycle.test_manager
+    log_in(page, base, manager)
+    page.goto(f"{base}/cycles/new/")
+    page.get_by_label("Name").fill("Q4 2026 call report cycle")
+    page.get_by_label("Period end").fill("2026-12-31")
+    page.locator("#id_task_due_amount").fill("3")
+    page.locator("#id_task_due_unit").select_option("business_days")
+    page.locator("#id_reminder_amount").fill("1")
+    page.locator("#id_reminder_unit").select_option("minutes")
+    page.locator("#id_max_reminders").fill("5")
+    page.get_by_role("button", name=re.compile("Create", re.I)).click()
+    expect(page.locator("body")).to_contain_text("At least 1 hour: shorter would flood people with e-mails.")
+    page.shots.take(page, "part 1 reminder below the minimum refused")
+    page.locator("#id_reminder_unit").select_option("days")
+    page.get_by_role("button", name=re.compile("Create", re.I)).click()
+    expect(page).to_have_url(re.compile(r"/cycles/\d+/setup/$"))
+    page.shots.take(page, "part 1 cycle created with units")
+
+    for n in (1, 2, 3):
+        rows.audit_event(cr, detail=f"Reminder {n} to {cr.tester.username} for Tester review")
+    page.goto(f"{base}/cycles/{cr.cycle_id}/reports/{cr.report_id}/")
+    grouped = page.locator("#timeline-card li.event-reminder_sent")
+    expect(grouped).to_have_count(1)
+    expect(grouped).to_contain_text("×3")
+    page.shots.take(page, "part 1 reminders as one timeline line")
