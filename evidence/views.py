@@ -71,7 +71,20 @@ def _evidence_submission(request, cycle_id: int, report_id: int):
         return stop
     form, upload_form, status = evidence_form(), EvidenceUploadForm(), 200
     if request.method == "POST" and "upload" in request.POST:
-        upload_form = EvidenceUploadForm(request.POST, request.FILES)
+        data, files = request.POST, request.FILES
+        if "sample_id" not in data:
+            # The page's Upload button names its record and sends the whole
+            # evidence form along: what was typed is kept as the draft, so
+            # an upload (accepted or refused) never loses it.
+            data = data.copy()
+            data["sample_id"] = data["upload"]
+            chosen = request.FILES.get(f"file_{data['upload']}")
+            files = {"file": chosen} if chosen else {}
+            typed = evidence_form(request.POST)
+            typed.is_valid()
+            _save_drafts(cr, request.user, typed.drafts())
+            form = evidence_form()
+        upload_form = EvidenceUploadForm(data, files)
         if upload_form.is_valid():
             try:
                 item = next(s for s in samples if s.pk == upload_form.cleaned_data["sample_id"])

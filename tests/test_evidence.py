@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 from cycles import roles
 from cycles.models import PhaseStatus
 from evidence import rounds
-from evidence.models import EvidenceDecision, EvidenceFile, EvidenceReview, EvidenceSubmission, TestResult
+from evidence.models import EvidenceDecision, EvidenceDraft, EvidenceFile, EvidenceReview, EvidenceSubmission, TestResult
 from reviews.models import AuditEvent, HumanTask, InboundSubmission
 
 from . import helpers
@@ -177,6 +177,32 @@ def test_evidence_over_the_api_with_one_returned_record(awaiting_evidence, tempo
     assert lines[0].startswith("record,sample_id,attribute") and len(lines) == 1 + len(results)
     assert lines[1].startswith(f"{samples[0]['record_key']},{ids[0]},") and ",fail,Booked 5.00 above the statement," in lines[1]
     assert uploaded[ids[0]]["sha256"] in lines[1] and "right.pdf" in lines[1]
+
+
+def test_uploading_on_the_page_keeps_what_was_typed(awaiting_evidence, temporal):
+    """The page's Upload button sends the whole evidence form with the
+    record's file: the values typed so far become the draft, uploaded or
+    refused, and are shown again."""
+    cr = awaiting_evidence
+    provider = login(cr.data_provider)
+    page = f"/cycles/{cr.cycle_id}/reports/{cr.report_id}/evidence/"
+    shown = provider.get(page).content.decode()
+    token = re.search(r'name="submission_token" value="([0-9a-f]+)"', shown).group(1)
+    first, *_ = rounds.awaiting_evidence(cr)
+    typed = {f"value_{first.pk}_{a}": v for a, v in helpers.source_values(cr, first).items()}
+    form = {"submission_token": token, "upload": str(first.pk), f"note_{first.pk}": "from the ledger", **typed}
+    posted = provider.post(page, {**form, f"file_{first.pk}": SimpleUploadedFile("scan.pdf", helpers.evidence_pdf(first.record.key))})
+    assert posted.status_code == 302, posted.content
+    draft = EvidenceDraft.objects.get(cycle_report=cr, sample=first)
+    assert draft.note == "from the ledger"
+    assert draft.source_values == {k.rsplit("_", 1)[1]: v.strip() for k, v in typed.items() if v.strip()}
+    shown = provider.get(page).content.decode()
+    assert ">scan.pdf</a>" in shown and "from the ledger" in shown
+    # Refused (a file of the wrong type): nothing stored, the typing kept.
+    refused = provider.post(page, {**form, f"note_{first.pk}": "second try", f"file_{first.pk}": SimpleUploadedFile("x.pdf", b"MZ\x90\x00 not a pdf")})
+    assert refused.status_code == 400
+    assert "second try" in refused.content.decode()
+    assert EvidenceDraft.objects.get(cycle_report=cr, sample=first).note == "second try"
 
 
 def test_evidence_by_the_forms_with_one_returned_record(awaiting_evidence, temporal):
