@@ -58,7 +58,7 @@ def parse_args():
     p.add_argument("--reports", type=int, default=40)
     p.add_argument("--attributes", type=int, default=50)
     p.add_argument("--people", type=int, default=8)
-    p.add_argument("--latency-reports", type=int, default=32, help="reviews measured per concurrency level")
+    p.add_argument("--latency-reports", type=int, default=24, help="reviews measured per concurrency level")
     p.add_argument("--latency-attributes", type=int, default=200)
     p.add_argument("--page-attributes", type=int, default=1000)
     p.add_argument("--page-repeats", type=int, default=15)
