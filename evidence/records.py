@@ -9,6 +9,7 @@ from django.utils import timezone
 from cycles.models import CycleReport
 from reviews import approvals, notifications
 from reviews.applying import Refused, Submitted
+from reviews.separation_of_duties import people_of_record
 
 from . import comparison, evidence_rules, rounds
 from .models import (
@@ -71,7 +72,7 @@ def record_review(submitted: Submitted) -> EvidenceReview:
         submission = rounds.current_submission(cycle_report)
         if submission is None or EvidenceReview.objects.filter(submission=submission).exists():
             raise Refused("there is no evidence awaiting review")
-        providers = {submission.submitted_by_id, submission.on_behalf_of_id}
+        providers = people_of_record(submission)
         if submitted.submitted_by.pk in providers or submitted.on_behalf_of.pk in providers:
             raise Refused("whoever submitted the evidence, or had it submitted for them, cannot review it")
         problems = evidence_rules.review_problems(rounds.under_review(cycle_report), message.decisions)

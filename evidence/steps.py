@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from cycles import roles
 from cycles.registry import HumanStep, Phase, registry
+from reviews.applying import applied_version
+from reviews.separation_of_duties import people_of_record
 
 from . import activities, results, rounds
 from . import workflow_steps as w
@@ -19,15 +21,7 @@ def _provider(cycle_report):
 
 def _provided_by(cycle_report) -> set[int]:
     """Who submitted the evidence under review, and for whom."""
-    current = rounds.current_submission(cycle_report)
-    return {current.submitted_by_id, current.on_behalf_of_id} if current else set()
-
-
-def _applied_version(model):
-    def version(message_id: str):
-        return model.objects.filter(message_id=message_id).values_list("version", flat=True).first()
-
-    return version
+    return people_of_record(rounds.current_submission(cycle_report))
 
 
 def _section(cycle_report, user):
@@ -61,7 +55,7 @@ registry.register(
                 serializer=EvidenceSubmissionSerializer,
                 rules=rounds.submission_rules,
                 check=check_submission,
-                applied_version=_applied_version(EvidenceSubmission),
+                applied_version=applied_version(EvidenceSubmission),
                 answer_fields=("samples",),
             ),
             HumanStep(
@@ -78,7 +72,7 @@ registry.register(
                 approves="evidence",
                 rules=rounds.review_rules,
                 check=check_review,
-                applied_version=_applied_version(EvidenceReview),
+                applied_version=applied_version(EvidenceReview),
                 answer_fields=("accepted", "returned"),
             ),
         ],

@@ -57,6 +57,16 @@ class Submitted:
         )
 
 
+def applied_version(model) -> Callable[[str], int | None]:
+    """A step's `applied_version`: the version a submission's message id was
+    stored under in `model` (a phase's versioned record), or None."""
+
+    def version(message_id: str):
+        return model.objects.filter(message_id=message_id).values_list("version", flat=True).first()
+
+    return version
+
+
 def user_named(username: str):
     """The user of a submission's username; Refused if there is none."""
     user = User.objects.filter(username=username).first()

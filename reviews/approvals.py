@@ -19,6 +19,7 @@ from cycles.strict_fields import StrictBooleanField
 
 from . import audit, notifications
 from .applying import Refused, Submitted
+from .separation_of_duties import people_of_record
 from .models import ApprovalRecord, AuditEvent
 
 MAX_COMMENTS = 10000
@@ -79,7 +80,7 @@ def record(submitted: Submitted, model: type[ApprovalRecord], versions, link: st
         reviewed = versions.objects.filter(cycle_report=cycle_report, superseded_at__isnull=True).first()
         if reviewed is None:
             raise Refused(f"there is no {what} to approve")
-        submitters = {reviewed.submitted_by_id, reviewed.on_behalf_of_id}
+        submitters = people_of_record(reviewed)
         if decided_by.pk in submitters or on_behalf_of.pk in submitters:
             raise Refused(f"the submitter of record (who submitted the {what}, or for whom it was submitted) cannot approve it")
         outcome = ApprovalRecord.Outcome.APPROVED if message.approved else ApprovalRecord.Outcome.CHANGES_REQUESTED

@@ -20,6 +20,12 @@ class SeparationOfDuties(Exception):
     """The person, or the person they act for, submitted what is to be approved."""
 
 
+def people_of_record(record) -> set[int]:
+    """Who submitted a phase's record (a review, a sample, evidence) and for
+    whom: the people barred from approving it. None: nobody."""
+    return {record.submitted_by_id, record.on_behalf_of_id} if record else set()
+
+
 def barred(cycle_report, kind: str) -> set[int]:
     """Ids of the people who may not act on this step of this report now."""
     return {pk for pk in registry.step(kind).barred(cycle_report) if pk is not None}

@@ -5,6 +5,8 @@ from __future__ import annotations
 from cycles import roles
 from cycles.registry import HumanStep, Phase, registry
 from reviews.approvals import ApprovalSerializer
+from reviews.applying import applied_version
+from reviews.separation_of_duties import people_of_record
 
 from . import activities, selection
 from . import workflow_steps as w
@@ -14,19 +16,11 @@ from .serializers import SampleSelectionSerializer
 
 def _selected_by(cycle_report) -> set[int]:
     """Who selected the sample under approval, and for whom."""
-    current = SampleSet.objects.filter(cycle_report=cycle_report, superseded_at__isnull=True).first()
-    return {current.submitted_by_id, current.on_behalf_of_id} if current else set()
+    return people_of_record(SampleSet.objects.filter(cycle_report=cycle_report, superseded_at__isnull=True).first())
 
 
 def _check(cycle_report, serializer) -> dict:
     return selection.check(cycle_report, serializer.payload())
-
-
-def _applied_version(model):
-    def version(message_id: str):
-        return model.objects.filter(message_id=message_id).values_list("version", flat=True).first()
-
-    return version
 
 
 def _section(cycle_report, user):
@@ -57,7 +51,7 @@ registry.register(
                 api_path="sample-selection",
                 serializer=SampleSelectionSerializer,
                 check=_check,
-                applied_version=_applied_version(SampleSet),
+                applied_version=applied_version(SampleSet),
                 answer_fields=("samples", "seed"),
             ),
             HumanStep(
@@ -72,7 +66,7 @@ registry.register(
                 serializer=ApprovalSerializer,
                 barred=_selected_by,
                 approves="sample",
-                applied_version=_applied_version(SampleApproval),
+                applied_version=applied_version(SampleApproval),
             ),
         ],
         activities=activities.ACTIVITIES,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from cycles import roles
 from cycles.registry import HumanStep, Phase, registry
 from reviews.approvals import ApprovalSerializer
+from reviews.applying import applied_version
+from reviews.separation_of_duties import people_of_record
 
 from . import activities, decision_rules, legacy_activities, queries, services
 from . import workflow_steps as s
@@ -14,8 +16,7 @@ from .serializers import TesterReviewSerializer
 
 def _reviewers_of_record(cycle_report) -> set[int]:
     """Who submitted the version under approval, and for whom."""
-    review = queries.current_submission(cycle_report)
-    return {review.submitted_by_id, review.on_behalf_of_id} if review else set()
+    return people_of_record(queries.current_submission(cycle_report))
 
 
 def _review_rules(cycle_report, context: dict) -> dict:
@@ -31,13 +32,6 @@ def _check_review(cycle_report, serializer) -> dict:
     }
     errors = serializer.validate_against(rules)
     return {"decisions": errors} if errors else {}
-
-
-def _applied_version(model):
-    def version(message_id: str):
-        return model.objects.filter(message_id=message_id).values_list("version", flat=True).first()
-
-    return version
 
 
 def _section(cycle_report, user):
@@ -69,7 +63,7 @@ registry.register(
                 serializer=TesterReviewSerializer,
                 rules=_review_rules,
                 check=_check_review,
-                applied_version=_applied_version(ScopingSubmission),
+                applied_version=applied_version(ScopingSubmission),
             ),
             HumanStep(
                 spec=s.REPORT_OWNER_APPROVAL_STEP,
@@ -83,7 +77,7 @@ registry.register(
                 serializer=ApprovalSerializer,
                 barred=_reviewers_of_record,
                 approves="review",
-                applied_version=_applied_version(OwnerDecision),
+                applied_version=applied_version(OwnerDecision),
             ),
         ],
         activities=[*activities.ACTIVITIES, *legacy_activities.ACTIVITIES],
