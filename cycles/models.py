@@ -223,6 +223,12 @@ class CycleReport(models.Model):
     def expected_workflow_id(self) -> str:
         return self.workflow_id_for(self.cycle_id, self.report_id)
 
+    def lock(self) -> None:
+        """Hold this report's row lock until the transaction ends, so that
+        its phases' versioned writes take turns. Reads the id only: the row
+        is already in hand."""
+        CycleReport.objects.select_for_update().filter(pk=self.pk).values_list("pk", flat=True).get()
+
 
 class CycleReportAttribute(models.Model):
     """The attributes a report in a cycle was started with (frozen), and

@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from cycles.models import CycleReport
 from reviews import approvals, notifications
 from reviews.applying import Refused, Submitted
 from reviews.separation_of_duties import people_of_record
@@ -29,7 +28,7 @@ def record_submission(submitted: Submitted) -> EvidenceSubmission:
         return existing
     now = timezone.now()
     with transaction.atomic():
-        CycleReport.objects.select_for_update().get(pk=cycle_report.pk)
+        cycle_report.lock()
         expected = [item.pk for item in rounds.awaiting_evidence(cycle_report)]
         attributes = [a.pk for a in rounds.attributes_in_scope(cycle_report)]
         problems = evidence_rules.submission_problems(expected, attributes, message.samples)
@@ -68,7 +67,7 @@ def record_review(submitted: Submitted) -> EvidenceReview:
     if existing:
         return existing
     with transaction.atomic():
-        CycleReport.objects.select_for_update().get(pk=cycle_report.pk)
+        cycle_report.lock()
         submission = rounds.current_submission(cycle_report)
         if submission is None or EvidenceReview.objects.filter(submission=submission).exists():
             raise Refused("there is no evidence awaiting review")

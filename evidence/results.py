@@ -6,7 +6,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from cycles import roles
-from cycles.models import CycleReport
 from reviews import audit
 from reviews.human_tasks import active_delegations
 from reviews.models import AuditEvent
@@ -56,7 +55,7 @@ def confirm(cycle_report, user, rows: list[dict]) -> list[TestResult]:
     now = timezone.now()
     saved = []
     with transaction.atomic():
-        CycleReport.objects.select_for_update().get(pk=cycle_report.pk)
+        cycle_report.lock()
         for row in rows:
             previous = (
                 TestResult.objects.select_for_update()

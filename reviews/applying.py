@@ -69,10 +69,18 @@ def applied_version(model) -> Callable[[str], int | None]:
 
 def user_named(username: str):
     """The user of a submission's username; Refused if there is none."""
-    user = User.objects.filter(username=username).first()
-    if user is None:
-        raise Refused(f"unknown user {username!r}")
-    return user
+    return people_named(username)[0]
+
+
+def people_named(*usernames: str) -> list:
+    """The users of a submission's usernames, in order, read at once (the
+    submitter and the person they act for are usually the same); Refused if
+    one is unknown."""
+    found = {u.get_username(): u for u in User.objects.filter(username__in=set(usernames))}
+    missing = [name for name in usernames if name not in found]
+    if missing:
+        raise Refused(f"unknown user {missing[0]!r}")
+    return [found[name] for name in usernames]
 
 
 def apply_activity(ref: ActivityRef) -> Callable:
@@ -85,7 +93,7 @@ def apply_activity(ref: ActivityRef) -> Callable:
             task = HumanTask.objects.select_related("assignee").get(pk=req.task_id)
             try:
                 submitted = Submitted(
-                    cr, task, user_named(req.submission.submitted_by), user_named(req.submission.on_behalf_of),
+                    cr, task, *people_named(req.submission.submitted_by, req.submission.on_behalf_of),
                     req.submission, req.workflow_id, req.run_id,
                 )
                 return fn(submitted)

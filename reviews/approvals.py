@@ -13,7 +13,6 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework import serializers
 
-from cycles.models import CycleReport
 from cycles.plain_text import meaningful
 from cycles.strict_fields import StrictBooleanField
 
@@ -76,8 +75,12 @@ def record(submitted: Submitted, model: type[ApprovalRecord], versions, link: st
     if not message.approved and not comments:
         raise Refused("comments are required when requesting changes")
     with transaction.atomic():
-        CycleReport.objects.select_for_update().get(pk=cycle_report.pk)
-        reviewed = versions.objects.filter(cycle_report=cycle_report, superseded_at__isnull=True).first()
+        cycle_report.lock()
+        reviewed = (
+            versions.objects.filter(cycle_report=cycle_report, superseded_at__isnull=True)
+            .select_related("submitted_by", "on_behalf_of")
+            .first()
+        )
         if reviewed is None:
             raise Refused(f"there is no {what} to approve")
         submitters = people_of_record(reviewed)

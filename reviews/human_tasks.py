@@ -56,12 +56,15 @@ def task_due_at(cycle, opened_at):
 
 def open_task(cycle_report, kind: str, round_no: int, default_assignee, workflow_id: str, run_id: str) -> HumanTask:
     """Idempotent: a retried activity finds the task it opened before."""
-    existing = HumanTask.objects.filter(cycle_report=cycle_report, kind=kind, round=round_no).first()
-    if existing:
-        return existing
+    # One read for both: this round's task (a retry) or the previous round's.
     previous = (
-        HumanTask.objects.filter(cycle_report=cycle_report, kind=kind).order_by("-round").first()
+        HumanTask.objects.filter(cycle_report=cycle_report, kind=kind, round__lte=round_no)
+        .select_related("assignee")
+        .order_by("-round")
+        .first()
     )
+    if previous is not None and previous.round == round_no:
+        return previous
     # A new round goes to whoever held the previous one (it may have been reassigned).
     assignee = previous.assignee if previous else default_assignee
     now = timezone.now()

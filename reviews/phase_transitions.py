@@ -26,9 +26,18 @@ def started(cr: CycleReport, phase: str, workflow_id: str, run_id: str, record_w
                 detail="Workflow started" + (f" by {cr.started_by.get_username()}" if cr.started_by else ""),
                 dedupe_key=f"{workflow_id}:{run_id}:started",
             )
-        status, _ = PhaseStatus.objects.get_or_create(cycle_report=cr, phase=phase)
-        if status.status == PhaseStatus.Status.NOT_STARTED:
-            PhaseStatus.objects.filter(pk=status.pk).update(status=PhaseStatus.Status.IN_PROGRESS, started_at=timezone.now())
+        # An update, and an insert only where no row was there: two
+        # statements where get_or_create took up to five (issue 15). A row
+        # already in progress or completed (a retry) is left as it is.
+        now = timezone.now()
+        moved = PhaseStatus.objects.filter(cycle_report=cr, phase=phase, status=PhaseStatus.Status.NOT_STARTED).update(
+            status=PhaseStatus.Status.IN_PROGRESS, started_at=now
+        )
+        if not moved:
+            PhaseStatus.objects.bulk_create(
+                [PhaseStatus(cycle_report=cr, phase=phase, status=PhaseStatus.Status.IN_PROGRESS, started_at=now)],
+                ignore_conflicts=True,
+            )
         CycleReport.objects.filter(pk=cr.pk).update(
             current_phase=phase, workflow_id=workflow_id, workflow_run_id=run_id
         )

@@ -113,7 +113,7 @@ def record_selection(submitted: Submitted) -> SampleSet:
         raise Refused(problem.message) from None
     now = timezone.now()
     with transaction.atomic():
-        CycleReport.objects.select_for_update().get(pk=cycle_report.pk)
+        cycle_report.lock()
         version = approvals.supersede_current(SampleSet, cycle_report, now)
         saved = SampleSet.objects.create(
             cycle_report=cycle_report,

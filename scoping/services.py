@@ -126,7 +126,7 @@ def record_tester_review(submitted: Submitted) -> ReviewSaved:
         raise Refused("a decision is required for every attribute")
     now = timezone.now()
     with transaction.atomic():
-        CycleReport.objects.select_for_update().get(pk=cycle_report.pk)
+        cycle_report.lock()
         version = approvals.supersede_current(ScopingSubmission, cycle_report, now)
         decisions = []
         for attribute_id, d in decided.items():
