@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods
 from reviews.approvals import ApprovalForm
 from reviews.step_pages import StepVisit
 
-from . import queries, version_diff
+from . import queries, review_rows, version_diff
 from .models import ScopingSubmission
 from .forms import TesterReviewForm
 from .workflow_steps import REPORT_OWNER_APPROVAL, TESTER_REVIEW
@@ -38,6 +38,7 @@ def tester_review(request, cycle_id: int, report_id: int):
         done = visit.submit(form)
         if done is not None:
             return done
+    rows = form.rows()
     return render(
         request,
         "scoping/tester_review.html",
@@ -45,7 +46,8 @@ def tester_review(request, cycle_id: int, report_id: int):
             "cr": visit.cr,
             "task": visit.task,
             "form": form,
-            "rows": form.rows(),
+            "rows": rows,
+            "rows_html": review_rows.rows_html(rows),
             "on_behalf_of": visit.on_behalf_of,
             "owner_feedback": getattr(current, "owner_decision", None) if current else None,
             "previous_version": current,
