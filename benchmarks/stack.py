@@ -64,6 +64,7 @@ def parse_args():
     p.add_argument("--page-repeats", type=int, default=15)
     p.add_argument("--waiting", default="1000", help="comma-separated counts, e.g. 1000,10000")
     p.add_argument("--cycle-reports", type=int, default=500)
+    p.add_argument("--workers", type=int, default=1, help="worker processes (`manage.py run_worker`) on the task queue")
     p.add_argument("--worker-cache", type=int, default=0, help="TEMPORAL_WORKER_MAX_CACHED_WORKFLOWS for the worker (default: the setting's)")
     p.add_argument("--keep", action="store_true", help="keep the run directory (logs)")
     return p.parse_args()
@@ -152,6 +153,10 @@ class Stack:
         self.procs.append(self.web)
         self.worker = ps.start_worker(env, self.dir)
         self.procs.append(self.worker)
+        # More worker processes share the task queue (as a deployment scales
+        # them): each has its own interpreter, so its own GIL.
+        self.more_workers = [ps.start_worker(env, self.dir, name=f"worker-extra-{i}") for i in range(1, self.args.workers)]
+        self.procs += self.more_workers
         self.bare = ps.Process(
             "bare-worker", [sys.executable, "benchmarks/bare_temporal.py", "worker", self.address, self.bare_queue],
             {**os.environ, "PYTHONPATH": str(REPO)}, self.dir,
@@ -183,7 +188,7 @@ class Stack:
             parts["bare client"] = lambda: [os.getpid()]
         else:
             parts["web"] = self.web.pids
-            parts["worker"] = self.worker.pids
+            parts["worker"] = lambda: [pid for w in (self.worker, *self.more_workers) for pid in w.pids()]
             parts["client"] = lambda: [os.getpid()]
         return ps.Meter(parts)
 
@@ -191,6 +196,12 @@ class Stack:
         return ApiClient(self.url, self.tokens[user.username])
 
     def restart_worker(self):
+        """One fresh worker, alone on the queue (the memory figures are one
+        process's)."""
+        for extra in self.more_workers:
+            extra.stop()
+            self.procs.remove(extra)
+        self.more_workers = []
         self.worker.stop()
         self.procs.remove(self.worker)
         self.worker = ps.start_worker(self.service_env(), self.dir, name=f"worker-{len(self.procs)}")
@@ -365,7 +376,8 @@ def cpu_line(spent: dict, count: int) -> str:
 
 def section_throughput(stack: Stack):
     a = stack.args
-    print(f"\n## Throughput: {a.reports} reports x {a.attributes} attributes, {a.people} people at once, best of {a.rounds}")
+    print(f"\n## Throughput: {a.reports} reports x {a.attributes} attributes, {a.people} people at once, "
+          f"{a.workers} worker process(es), best of {a.rounds}")
     best = {}
     for r in range(a.rounds):
         for side in ("stack", "bare, local activities", "bare, ordinary activities"):
