@@ -5,7 +5,7 @@ import pytest
 from django.template import engines
 
 from scoping import queries, review_rows, services
-from scoping.forms import TesterReviewForm
+from scoping.forms import TesterReviewForm as ReviewForm  # (a name pytest does not collect)
 from scoping.models import Recommendation
 
 from .factories import AttributeFactory, scoped_report
@@ -61,7 +61,7 @@ def rows_of(form):
 
 
 def test_rows_of_a_fresh_review_are_as_the_template_wrote_them(review):
-    form = TesterReviewForm(recommendations=queries.recommendations(review))
+    form = ReviewForm(recommendations=queries.recommendations(review))
     rows = rows_of(form)
     ours = [review_rows.row_html(r) for r in rows]
     assert ours == template_rows(rows)
@@ -77,7 +77,7 @@ def test_rows_with_errors_are_as_the_template_wrote_them(review, bad):
     for r in recs:
         data[f"include_{r.attribute_id}"] = "1" if r.include else "0"
     data[f"include_{target.attribute_id}"] = ("0" if target.include else "1") if bad.startswith("override") else "maybe"
-    form = TesterReviewForm(data, recommendations=queries.recommendations(review))
+    form = ReviewForm(data, recommendations=queries.recommendations(review))
     assert not form.is_valid()
     rows = rows_of(form)
     ours = [review_rows.row_html(r) for r in rows]
@@ -89,7 +89,7 @@ def test_rows_with_errors_are_as_the_template_wrote_them(review, bad):
 
 def test_numbers_are_localized_as_the_template_did(review, settings):
     settings.USE_THOUSAND_SEPARATOR = True
-    rows = rows_of(TesterReviewForm(recommendations=queries.recommendations(review)))
+    rows = rows_of(ReviewForm(recommendations=queries.recommendations(review)))
     ours = [review_rows.row_html(r) for r in rows]
     assert ours == template_rows(rows)
     assert "<td>1,200</td>" in ours[-1]
@@ -102,12 +102,12 @@ def test_fields_copied_from_one_are_as_fields_built_one_by_one(review, accept_al
     from scoping import decision_rules
     from scoping.quick_widgets import QuickRadioSelect, QuickTextarea
 
-    form = TesterReviewForm(recommendations=queries.recommendations(review), accept_all=accept_all)
+    form = ReviewForm(recommendations=queries.recommendations(review), accept_all=accept_all)
     for rec in form.recommendations:
         attr = rec.attribute
         as_it_was = {
             f"include_{attr.pk}": forms.TypedChoiceField(
-                choices=TesterReviewForm.INCLUDE_CHOICES, coerce=lambda v: v == "1", widget=QuickRadioSelect,
+                choices=ReviewForm.INCLUDE_CHOICES, coerce=lambda v: v == "1", widget=QuickRadioSelect,
                 initial="1" if (rec.include or attr.is_primary_key) else "0", disabled=attr.is_primary_key,
                 label=attr.name, required=not accept_all,
             ),
