@@ -31,7 +31,7 @@ def record(
 ) -> AuditEvent | None:
     """Append one event. With a dedupe_key a retried activity writes it once
     (and None is returned then)."""
-    event = AuditEvent(
+    line = AuditEvent(
         cycle_id=cycle_report.cycle_id,
         cycle_report=cycle_report,
         event=event,
@@ -44,9 +44,9 @@ def record(
         dedupe_key=dedupe_key,
     )
     if not dedupe_key:
-        event.save()
-        return event
-    return event if _insert_once(event) else None
+        line.save()
+        return line
+    return line if _insert_once(line) else None
 
 
 def _insert_once(event: AuditEvent) -> bool:
