@@ -2,7 +2,6 @@
 idempotent by message id) and the test results they settle."""
 from __future__ import annotations
 
-
 from django.db import transaction
 from django.utils import timezone
 

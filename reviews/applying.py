@@ -67,11 +67,6 @@ def applied_version(model) -> Callable[[str], int | None]:
     return version
 
 
-def user_named(username: str):
-    """The user of a submission's username; Refused if there is none."""
-    return people_named(username)[0]
-
-
 def people_named(*usernames: str) -> list:
     """The users of a submission's usernames, in order, read at once (the
     submitter and the person they act for are usually the same); Refused if

@@ -6,7 +6,6 @@ shows what is approved, and a few lines of declaration."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict
 
 from django import forms
 from django.db import transaction
@@ -16,7 +15,7 @@ from rest_framework import serializers
 from cycles.plain_text import meaningful
 from cycles.strict_fields import StrictBooleanField
 
-from . import audit, notifications
+from . import notifications
 from .applying import Refused, Submitted
 from .separation_of_duties import people_of_record
 from .models import ApprovalRecord, AuditEvent
@@ -100,16 +99,9 @@ def record(submitted: Submitted, model: type[ApprovalRecord], versions, link: st
             submitter_of_record_id=reviewed.submitted_by_id,
             submitted_for_id=reviewed.on_behalf_of_id,
         )
-        submitted.complete_task()
-        audit.record(
-            AuditEvent.Event.APPROVED if message.approved else AuditEvent.Event.CHANGES_REQUESTED,
-            cycle_report,
-            actor=decided_by,
-            on_behalf_of=on_behalf_of,
-            workflow_id=submitted.workflow_id,
-            run_id=submitted.run_id,
-            payload=asdict(message),
-            detail=f"{what.capitalize()} version {reviewed.version}: {outcome.label}" + (f" — {comments}" if comments else ""),
+        submitted.applied(
+            f"{what.capitalize()} version {reviewed.version}: {outcome.label}" + (f" — {comments}" if comments else ""),
+            event=AuditEvent.Event.APPROVED if message.approved else AuditEvent.Event.CHANGES_REQUESTED,
         )
         notifications.report_event(
             "approved" if message.approved else "changes_requested",

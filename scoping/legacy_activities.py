@@ -8,7 +8,7 @@ from temporalio import activity
 
 from cycles import workflow_types as t
 from reviews import human_tasks, phase_transitions, separation_of_duties
-from reviews.applying import Refused, Submitted, user_named
+from reviews.applying import Refused, Submitted, people_named
 
 from . import services
 from . import workflow_legacy as legacy
@@ -49,7 +49,7 @@ def _step(kind: str, req, default_assignee_of, apply) -> legacy.StepOutcome:
             barred=separation_of_duties.barred_usernames(cr, kind),
         )
     try:
-        submitted = Submitted(cr, task, user_named(req.submission.submitted_by), user_named(req.submission.on_behalf_of),
+        submitted = Submitted(cr, task, *people_named(req.submission.submitted_by, req.submission.on_behalf_of),
                               req.submission, req.workflow_id, req.run_id)
         return apply(submitted, task)
     except Refused as refusal:

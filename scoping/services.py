@@ -11,9 +11,8 @@ from django.utils import timezone
 
 from cycles.models import CycleReport, CycleReportAttribute
 from cycles.plain_text import meaningful
-from reviews import approvals, audit
+from reviews import approvals
 from reviews.applying import Refused, Submitted
-from reviews.models import AuditEvent
 
 from . import queries
 from .llm import config as llm_config
@@ -153,16 +152,8 @@ def record_tester_review(submitted: Submitted) -> ReviewSaved:
         for x in decisions:
             x.submission = saved
         ScopingDecision.objects.bulk_create(decisions)
-        submitted.complete_task()
-        audit.record(
-            AuditEvent.Event.SUBMISSION_ACCEPTED,
-            cycle_report,
-            actor=submitted_by,
-            on_behalf_of=on_behalf_of,
-            workflow_id=submitted.workflow_id,
-            run_id=submitted.run_id,
-            payload=_payload(submission),
-            detail=f"Tester review version {version}: {sum(1 for x in decisions if x.include)} of {len(decisions)} attributes in scope, {overrides} override(s)",
+        submitted.applied(
+            f"Tester review version {version}: {sum(1 for x in decisions if x.include)} of {len(decisions)} attributes in scope, {overrides} override(s)",
         )
     return _review_saved(cycle_report, saved)
 
@@ -175,12 +166,6 @@ def _review_saved(cycle_report: CycleReport, saved: ScopingSubmission) -> Review
 
 def record_owner_decision(submitted: Submitted) -> OwnerDecision:
     return approvals.record(submitted, OwnerDecision, ScopingSubmission, link="submission", what="review")
-
-
-def _payload(submission) -> dict:
-    from dataclasses import asdict
-
-    return asdict(submission)
 
 
 def mark_scope(cycle_report: CycleReport) -> int:
